@@ -1,0 +1,10 @@
+//! voiceprint-core: speaker voiceprints and image feature vectors, in process.
+//!
+//! Audio in, L2-normalised embeddings out; a durable vector store; scoring.
+//! Modules follow the data flow of the design: input (`audio`, `image`),
+//! front ends (`features`), `runtime`, extractors (`embed`), `store`, `score`,
+//! and the engines.
+
+pub mod error;
+
+pub use error::{Error, ErrorKind, Result};
