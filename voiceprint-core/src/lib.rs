@@ -8,3 +8,6 @@
 pub mod error;
 
 pub use error::{Error, ErrorKind, Result};
+pub mod runtime;
+pub mod embed;
+pub mod engine;

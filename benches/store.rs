@@ -1,0 +1,52 @@
+//! Exact search over an in-memory store of unit vectors.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use voiceprint_core::store::{MemoryStore, Record, RecordMeta, Status, VectorStore};
+
+/// Deterministic pseudo-random unit vectors (xorshift), no extra dependency.
+fn vectors(n: usize, dim: usize) -> Vec<Vec<f32>> {
+    let mut s: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..n)
+        .map(|_| {
+            let mut v: Vec<f32> = (0..dim)
+                .map(|_| {
+                    s ^= s << 13;
+                    s ^= s >> 7;
+                    s ^= s << 17;
+                    (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+                })
+                .collect();
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.iter_mut().for_each(|x| *x /= n);
+            v
+        })
+        .collect()
+}
+
+fn search(c: &mut Criterion) {
+    let mut g = c.benchmark_group("search_top10");
+    for (n, dim) in [(10_000usize, 256usize), (100_000, 192)] {
+        let store = MemoryStore::new("bench", dim).expect("store");
+        for (i, v) in vectors(n, dim).into_iter().enumerate() {
+            store
+                .upsert(Record {
+                    id: format!("spk{i:06}"),
+                    vector: v,
+                    meta: RecordMeta {
+                        status: Status::Active,
+                        created_at_ms: 0,
+                        updated_at_ms: 0,
+                        enrollment_count: 1,
+                        labels: Default::default(),
+                    },
+                })
+                .expect("upsert");
+        }
+        let q = vectors(1, dim).remove(0);
+        g.bench_function(format!("{n}x{dim}"), |b| b.iter(|| store.search(&q, 10, None).expect("search")));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, search);
+criterion_main!(benches);

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite, exactly what CI runs (.ci/run calls this).
+# Sets up ONNX Runtime and the models first (idempotent), then: format,
+# lints, the Rust tests (unit, property, real-speech), and the Python
+# checks of the model conversion.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+scripts/setup.sh
+
+echo "== cargo fmt --check"
+cargo fmt --all --check
+echo "== cargo clippy (all targets, -D warnings)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo test"
+cargo test --workspace --locked -- --nocapture

@@ -1,0 +1,5 @@
+//! The facades services call: `Voiceprints` (enrol, verify, identify).
+
+mod voiceprints;
+
+pub use voiceprints::{EnrollOutcome, Identification, SpeakerInfo, VerifyOutcome, Voiceprints, VoiceprintsConfig};
