@@ -52,7 +52,11 @@ impl Runtime {
                 detail: e.to_string(),
             })?;
         let version = parse_version(ort::info())
-            .or_else(|| version_from_file_name(&found.path))
+            .or_else(|| {
+                // The wheel's `libonnxruntime.so` may be a link to the versioned file.
+                let real = found.path.canonicalize().unwrap_or_else(|_| found.path.clone());
+                version_from_file_name(&real)
+            })
             .unwrap_or_else(|| "unknown".to_string());
         tracing::info!(
             "loaded ONNX Runtime {version} from {path_text} ({})",
