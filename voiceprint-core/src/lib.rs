@@ -5,6 +5,8 @@
 //! front ends (`features`), `runtime`, extractors (`embed`), `store`, `score`,
 //! and the engines.
 
+pub mod audio;
 pub mod error;
 
+pub use audio::{Audio, DecodeOptions};
 pub use error::{Error, ErrorKind, Result};
