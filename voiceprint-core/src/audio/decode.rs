@@ -12,16 +12,26 @@
 //!   declares (WAV data-chunk size, FLAC STREAMINFO, MP3 Xing/Info frame
 //!   count, Ogg granule position, MP4 `mdhd` duration) is truncated, hence
 //!   [`Error::CorruptInput`] as well;
-//! - a stream without a declared length that ends at a packet boundary is
-//!   accepted as it is: nothing tells a cut from the real end.
+//! - an Ogg stream without its end-of-stream page was cut short:
+//!   [`Error::CorruptInput`];
+//! - a stream without a declared length (MP3 without a Xing/Info frame, FLAC
+//!   with 0 total samples, WAV written to a pipe with the `0xFFFFFFFF`
+//!   placeholder length) is accepted as far as it decodes: nothing tells a
+//!   cut from the real end;
+//! - frames decoded beyond the declared length are codec padding (AAC decodes
+//!   whole 1024-frame blocks) and are dropped.
+//!
+//! Known limit: symphonia 0.5 does not apply MP4 edit lists, so M4A/AAC keeps
+//! the encoder's priming frames (1024 for ffmpeg and most encoders; 64 ms at
+//! 16 kHz, 23 ms at 44.1 kHz) at the start: AAC audio starts that much late.
 
 use std::fs::File;
-use std::io::{Cursor, ErrorKind as IoErrorKind};
+use std::io::{Cursor, ErrorKind as IoErrorKind, Read, Seek};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use symphonia::core::audio::{AudioBuffer, AudioBufferRef, Signal};
-use symphonia::core::codecs::{DecoderOptions, CODEC_TYPE_NULL};
+use symphonia::core::codecs::{DecoderOptions, CODEC_TYPE_NULL, CODEC_TYPE_VORBIS};
 use symphonia::core::conv::IntoSample;
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::FormatOptions;
@@ -33,6 +43,7 @@ use symphonia::core::sample::Sample;
 use super::buffer::Audio;
 use super::downmix;
 use super::limits::{check_sample_rate, DecodeOptions};
+use super::streamed_wav::{is_streamed_wav, HEAD_LEN};
 use crate::{Error, Result};
 
 /// Upper bound on the decoded frames per encoded byte used to size the output
@@ -67,13 +78,24 @@ impl Audio {
     pub fn from_path(path: impl AsRef<Path>, opts: &DecodeOptions) -> Result<Audio> {
         let path = path.as_ref();
         opts.validate()?;
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
         let byte_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
         opts.check_bytes(byte_len)?;
         if byte_len == 0 {
             return Err(Error::EmptyInput { what: "audio" });
         }
-        decode_guarded(Box::new(file), byte_len, Some(path), opts)
+        let mut head = Vec::with_capacity(HEAD_LEN);
+        (&mut file)
+            .take(HEAD_LEN as u64)
+            .read_to_end(&mut head)
+            .and_then(|_| file.rewind())
+            .map_err(|e| Error::io(path, e))?;
+        let input = Input {
+            byte_len,
+            streamed_wav: is_streamed_wav(&head),
+            path: Some(path),
+        };
+        decode_guarded(Box::new(file), &input, opts)
     }
 
     /// Decode an encoded audio file held in memory (an upload, a blob).
@@ -96,7 +118,12 @@ impl Audio {
         if bytes.is_empty() {
             return Err(Error::EmptyInput { what: "audio" });
         }
-        decode_guarded(Box::new(Cursor::new(bytes.to_vec())), byte_len, None, opts)
+        let input = Input {
+            byte_len,
+            streamed_wav: is_streamed_wav(bytes),
+            path: None,
+        };
+        decode_guarded(Box::new(Cursor::new(bytes.to_vec())), &input, opts)
     }
 }
 
@@ -107,11 +134,10 @@ impl Audio {
 /// the input, which is dropped with the closure, hence `AssertUnwindSafe`.
 fn decode_guarded(
     source: Box<dyn MediaSource>,
-    byte_len: u64,
-    path: Option<&Path>,
+    input: &Input<'_>,
     opts: &DecodeOptions,
 ) -> Result<Audio> {
-    catch_unwind(AssertUnwindSafe(|| decode(source, byte_len, path, opts))).unwrap_or_else(|_| {
+    catch_unwind(AssertUnwindSafe(|| decode(source, input, opts))).unwrap_or_else(|_| {
         Err(Error::CorruptInput {
             what: "audio",
             detail: "the decoder failed on malformed data".into(),
@@ -119,13 +145,19 @@ fn decode_guarded(
     })
 }
 
-/// Probe, pick the first audio track, decode it straight into one mono `Vec`.
-fn decode(
-    source: Box<dyn MediaSource>,
+/// What is known about an input before symphonia sees it.
+struct Input<'a> {
+    /// Encoded size.
     byte_len: u64,
-    path: Option<&Path>,
-    opts: &DecodeOptions,
-) -> Result<Audio> {
+    /// A WAV from a pipe: its declared length is a placeholder.
+    streamed_wav: bool,
+    /// The file, for I/O errors; `None` for bytes in memory.
+    path: Option<&'a Path>,
+}
+
+/// Probe, pick the first audio track, decode it straight into one mono `Vec`.
+fn decode(source: Box<dyn MediaSource>, input: &Input<'_>, opts: &DecodeOptions) -> Result<Audio> {
+    let path = input.path;
     let stream = MediaSourceStream::new(source, Default::default());
     // Gapless: MP3 (LAME/Xing) and Vorbis encoder delay and padding are
     // trimmed, so decoded length matches the original recording.
@@ -152,7 +184,16 @@ fn decode(
             detail: "the container holds no audio track".into(),
         })?;
     let track_id = track.id;
-    let declared_frames = track.codec_params.n_frames;
+    let declared_frames = track.codec_params.n_frames.filter(|_| !input.streamed_wav);
+    if declared_frames.is_none() && track.codec_params.codec == CODEC_TYPE_VORBIS {
+        // Ogg declares no length up front; symphonia sets `n_frames` from the
+        // end-of-stream page (RFC 3533 header flag 0x04). Without one the
+        // stream was cut short.
+        return Err(Error::CorruptInput {
+            what: "audio",
+            detail: "truncated: the Ogg stream has no end-of-stream page".into(),
+        });
+    }
     let mut sample_rate = track.codec_params.sample_rate;
     if let Some(rate) = sample_rate {
         check_sample_rate(rate)?;
@@ -163,7 +204,7 @@ fn decode(
 
     let reserve = declared_frames
         .unwrap_or(0)
-        .min(byte_len.saturating_mul(MAX_RESERVE_FRAMES_PER_BYTE))
+        .min(input.byte_len.saturating_mul(MAX_RESERVE_FRAMES_PER_BYTE))
         .min(sample_rate.map_or(u64::MAX, |r| opts.max_frames(r)));
     let mut mono: Vec<f32> = Vec::with_capacity(usize::try_from(reserve).unwrap_or(0));
 
@@ -214,8 +255,13 @@ fn decode(
                 ),
             });
         }
-        _ if mono.is_empty() => return Err(Error::EmptyInput { what: "audio" }),
-        _ => {}
+        // AAC decodes whole 1024-frame blocks; the MP4 track duration
+        // (`mdhd`) says where the audio ends, the rest is encoder padding.
+        Some(declared) => mono.truncate(usize::try_from(declared).unwrap_or(usize::MAX)),
+        None => {}
+    }
+    if mono.is_empty() {
+        return Err(Error::EmptyInput { what: "audio" });
     }
     let Some(sample_rate) = sample_rate else {
         return Err(Error::CorruptInput {
@@ -277,5 +323,438 @@ fn map_error(e: SymphoniaError, path: Option<&Path>) -> Error {
             what: "audio",
             detail: other.to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+    use hound::{SampleFormat, WavSpec, WavWriter};
+    use proptest::prelude::*;
+    use std::io::Cursor;
+
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/audio");
+    const LIBRISPEECH: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/data/librispeech-train-clean-100/103-1240-0000.flac"
+    );
+
+    fn opts() -> DecodeOptions {
+        DecodeOptions::default()
+    }
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{FIXTURES}/{name}")).unwrap()
+    }
+
+    /// A WAV file in memory, written by hound; `frames[i]` holds one value per channel.
+    fn wav<S: hound::Sample + Copy>(spec: WavSpec, frames: &[Vec<S>]) -> Vec<u8> {
+        let mut cursor = Cursor::new(Vec::new());
+        let mut w = WavWriter::new(&mut cursor, spec).unwrap();
+        for frame in frames {
+            for &s in frame {
+                w.write_sample(s).unwrap();
+            }
+        }
+        w.finalize().unwrap();
+        cursor.into_inner()
+    }
+
+    fn spec(channels: u16, bits: u16, format: SampleFormat, rate: u32) -> WavSpec {
+        WavSpec {
+            channels,
+            sample_rate: rate,
+            bits_per_sample: bits,
+            sample_format: format,
+        }
+    }
+
+    /// The mono signal symphonia + downmix must give for `frames`.
+    fn expected(frames: &[Vec<f32>]) -> Vec<f32> {
+        let channels = frames[0].len();
+        let scale = 1.0 / channels as f32;
+        frames
+            .iter()
+            .map(|f| {
+                if channels == 1 {
+                    f[0]
+                } else {
+                    f.iter().fold(0.0f32, |a, &s| a + s) * scale
+                }
+            })
+            .collect()
+    }
+
+    /// A chirp-like test signal in [-1, 1], different per channel.
+    fn signal(n: usize, channel: usize) -> impl Iterator<Item = f64> {
+        (0..n).map(move |i| {
+            let t = i as f64 / 1000.0;
+            (t * (3.0 + channel as f64) * (1.0 + t)).sin() * 0.999
+        })
+    }
+
+    fn int_frames(n: usize, channels: usize, bits: u32) -> Vec<Vec<i32>> {
+        let full = f64::from(1u32 << (bits - 1)) - 1.0;
+        let chans: Vec<Vec<i32>> = (0..channels)
+            .map(|c| signal(n, c).map(|x| (x * full).round() as i32).collect())
+            .collect();
+        (0..n)
+            .map(|i| chans.iter().map(|c| c[i]).collect())
+            .collect()
+    }
+
+    #[test]
+    fn wav_int_round_trips_at_8_16_24_32_bits() {
+        for channels in [1u16, 2] {
+            for bits in [8u16, 16, 24, 32] {
+                let frames = int_frames(1_500, usize::from(channels), u32::from(bits));
+                let bytes = if bits == 8 {
+                    let f8: Vec<Vec<i8>> = frames
+                        .iter()
+                        .map(|f| f.iter().map(|&s| s as i8).collect())
+                        .collect();
+                    wav(spec(channels, 8, SampleFormat::Int, 16_000), &f8)
+                } else if bits == 16 {
+                    let f16: Vec<Vec<i16>> = frames
+                        .iter()
+                        .map(|f| f.iter().map(|&s| s as i16).collect())
+                        .collect();
+                    wav(spec(channels, 16, SampleFormat::Int, 16_000), &f16)
+                } else {
+                    wav(spec(channels, bits, SampleFormat::Int, 16_000), &frames)
+                };
+                // symphonia's conversions: u8 / 128 - 1, i16 / 2^15, i24 / 2^23, i32 / 2^31 (via f64).
+                let scaled: Vec<Vec<f32>> = frames
+                    .iter()
+                    .map(|f| {
+                        f.iter()
+                            .map(|&s| match bits {
+                                8 => ((s + 128) as u8) as f32 / 128.0 - 1.0,
+                                16 => s as f32 / 32_768.0,
+                                24 => s as f32 / 8_388_608.0,
+                                _ => (f64::from(s) / 2_147_483_648.0) as f32,
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let audio = Audio::from_bytes(&bytes, &opts()).unwrap();
+                assert_eq!(audio.sample_rate(), 16_000);
+                assert_eq!(
+                    audio.samples(),
+                    &expected(&scaled)[..],
+                    "{bits}-bit, {channels} ch"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn wav_float_round_trips_mono_and_stereo() {
+        for channels in [1u16, 2, 3] {
+            let frames: Vec<Vec<f32>> = (0..1_000)
+                .map(|i| {
+                    (0..channels)
+                        .map(|c| ((i * (c as usize + 1)) as f32 * 0.01).sin())
+                        .collect()
+                })
+                .collect();
+            let bytes = wav(spec(channels, 32, SampleFormat::Float, 22_050), &frames);
+            let audio = Audio::from_bytes(&bytes, &opts()).unwrap();
+            assert_eq!(audio.sample_rate(), 22_050);
+            assert_eq!(audio.samples(), &expected(&frames)[..], "{channels} ch");
+        }
+    }
+
+    #[test]
+    fn wav_16_bit_equals_the_pcm_constructor() {
+        let frames = int_frames(800, 2, 16);
+        let pcm: Vec<i16> = frames.iter().flatten().map(|&s| s as i16).collect();
+        let f16: Vec<Vec<i16>> = frames
+            .iter()
+            .map(|f| f.iter().map(|&s| s as i16).collect())
+            .collect();
+        let bytes = wav(spec(2, 16, SampleFormat::Int, 8_000), &f16);
+        assert_eq!(
+            Audio::from_bytes(&bytes, &opts()).unwrap(),
+            Audio::from_pcm_i16(&pcm, 8_000, 2).unwrap()
+        );
+    }
+
+    #[test]
+    fn from_path_and_from_bytes_agree() {
+        let path = format!("{FIXTURES}/speech_2s.flac");
+        let a = Audio::from_path(&path, &opts()).unwrap();
+        let b = Audio::from_bytes(&fixture("speech_2s.flac"), &opts()).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn format_is_sniffed_not_taken_from_the_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("really_flac.mp3");
+        std::fs::write(&path, fixture("speech_2s.flac")).unwrap();
+        let a = Audio::from_path(&path, &opts()).unwrap();
+        assert_eq!(
+            a,
+            Audio::from_path(format!("{FIXTURES}/speech_2s.wav"), &opts()).unwrap()
+        );
+    }
+
+    #[test]
+    fn empty_input_is_empty() {
+        assert_eq!(
+            Audio::from_bytes(&[], &opts()).unwrap_err().kind(),
+            ErrorKind::EmptyInput
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("empty.wav");
+        std::fs::write(&path, b"").unwrap();
+        assert_eq!(
+            Audio::from_path(&path, &opts()).unwrap_err().kind(),
+            ErrorKind::EmptyInput
+        );
+        // A valid WAV header with no frames.
+        let bytes = wav::<i16>(spec(1, 16, SampleFormat::Int, 16_000), &[]);
+        assert_eq!(
+            Audio::from_bytes(&bytes, &opts()).unwrap_err().kind(),
+            ErrorKind::EmptyInput
+        );
+    }
+
+    #[test]
+    fn unknown_bytes_are_unsupported() {
+        for junk in [
+            &b"hello, this is not audio at all"[..],
+            &[0u8; 4096][..],
+            &b"RIFF\x10\x00\x00\x00AVI LIST"[..],
+            &b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"[..],
+        ] {
+            let e = Audio::from_bytes(junk, &opts()).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::UnsupportedFormat, "{e}");
+        }
+    }
+
+    #[test]
+    fn missing_file_is_an_io_error_naming_the_path() {
+        let e = Audio::from_path("/nonexistent/voice.wav", &opts()).unwrap_err();
+        assert!(
+            matches!(&e, Error::Io { path, .. } if path.ends_with("voice.wav")),
+            "{e}"
+        );
+    }
+
+    /// Outcome of a decode, without dumping the samples in a failure message.
+    fn outcome(bytes: &[u8]) -> std::result::Result<(usize, u32), Error> {
+        Audio::from_bytes(bytes, &opts()).map(|a| (a.samples().len(), a.sample_rate()))
+    }
+
+    #[test]
+    fn truncated_files_are_corrupt() {
+        for name in [
+            "speech_2s.wav",
+            "speech_2s.flac",
+            "speech_2s.mp3",
+            "speech_2s.ogg",
+            "speech_2s.m4a",
+        ] {
+            let bytes = fixture(name);
+            assert!(outcome(&bytes).is_ok(), "{name}");
+            for keep in [bytes.len() - 1, bytes.len() * 3 / 4, bytes.len() / 2, 100] {
+                match outcome(&bytes[..keep]) {
+                    Err(e) => assert_eq!(
+                        e.kind(),
+                        ErrorKind::CorruptInput,
+                        "{name} cut at {keep}: {e}"
+                    ),
+                    Ok(got) => panic!("{name} cut at {keep} decoded as {got:?}"),
+                }
+            }
+        }
+        // Cut inside the WAV header.
+        let e = outcome(&fixture("speech_2s.wav")[..30]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::CorruptInput, "{e}");
+    }
+
+    #[test]
+    fn wav_written_to_a_pipe_decodes_in_full() {
+        // Streaming writers leave both RIFF and data lengths at 0xFFFFFFFF.
+        let frames = int_frames(1_001, 2, 16);
+        let f16: Vec<Vec<i16>> = frames
+            .iter()
+            .map(|f| f.iter().map(|&s| s as i16).collect())
+            .collect();
+        let good = wav(spec(2, 16, SampleFormat::Int, 16_000), &f16);
+        let data_len_at = good.windows(4).position(|w| w == b"data").unwrap() + 4;
+        let piped = patched(&patched(&good, 4, &[0xff; 4]), data_len_at, &[0xff; 4]);
+        let want = Audio::from_bytes(&good, &opts()).unwrap();
+        assert_eq!(Audio::from_bytes(&piped, &opts()).unwrap(), want);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("piped.wav");
+        std::fs::write(&path, &piped).unwrap();
+        assert_eq!(Audio::from_path(&path, &opts()).unwrap(), want);
+        // A real data length that the file does not reach is still truncation.
+        let cut = &good[..good.len() - 400];
+        assert_eq!(outcome(cut).unwrap_err().kind(), ErrorKind::CorruptInput);
+    }
+
+    /// Patch the little-endian u16 / u32 at `at` in a copy of `bytes`.
+    fn patched(bytes: &[u8], at: usize, value: &[u8]) -> Vec<u8> {
+        let mut b = bytes.to_vec();
+        b[at..at + value.len()].copy_from_slice(value);
+        b
+    }
+
+    #[test]
+    fn absurd_sample_rates_are_refused() {
+        let good = wav(
+            spec(1, 16, SampleFormat::Int, 16_000),
+            &vec![vec![0i16]; 100],
+        );
+        // Canonical 44-byte header: sample rate at byte 24.
+        for rate in [500u32, 999, 384_001, 1_000_000] {
+            let e =
+                Audio::from_bytes(&patched(&good, 24, &rate.to_le_bytes()), &opts()).unwrap_err();
+            assert!(
+                matches!(e, Error::InvalidSampleRate { rate: r, min: 1_000, max: 384_000 } if r == rate),
+                "{rate}: {e}"
+            );
+        }
+        let e = Audio::from_bytes(&patched(&good, 24, &0u32.to_le_bytes()), &opts()).unwrap_err();
+        assert!(
+            matches!(
+                e.kind(),
+                ErrorKind::InvalidSampleRate | ErrorKind::CorruptInput
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn zero_channels_are_refused() {
+        let good = wav(
+            spec(1, 16, SampleFormat::Int, 16_000),
+            &vec![vec![0i16]; 100],
+        );
+        // Channel count at byte 22.
+        let e = Audio::from_bytes(&patched(&good, 22, &0u16.to_le_bytes()), &opts()).unwrap_err();
+        assert!(
+            matches!(
+                e.kind(),
+                ErrorKind::CorruptInput | ErrorKind::UnsupportedFormat
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn non_finite_float_samples_are_reported_with_their_index() {
+        for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            let mut frames = vec![vec![0.25f32]; 50];
+            frames[17][0] = bad;
+            let bytes = wav(spec(1, 32, SampleFormat::Float, 16_000), &frames);
+            let e = Audio::from_bytes(&bytes, &opts()).unwrap_err();
+            assert!(matches!(e, Error::NonFiniteSamples { index: 17 }), "{e}");
+        }
+    }
+
+    #[test]
+    fn byte_limit_is_checked_before_decoding() {
+        let bytes = fixture("speech_2s.wav");
+        let small = DecodeOptions {
+            max_bytes: 1_000,
+            ..opts()
+        };
+        let e = Audio::from_bytes(&bytes, &small).unwrap_err();
+        assert!(
+            matches!(e, Error::InputTooLarge { what: "audio", limit: 1_000, unit: "bytes", actual } if actual == bytes.len() as u64),
+            "{e}"
+        );
+        let e = Audio::from_path(format!("{FIXTURES}/speech_2s.wav"), &small).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InputTooLarge);
+    }
+
+    #[test]
+    fn duration_limit_stops_decoding() {
+        let short = DecodeOptions {
+            max_seconds: 1.5,
+            ..opts()
+        };
+        for name in ["speech_2s.wav", "speech_2s.flac", "speech_2s.mp3"] {
+            let e = Audio::from_bytes(&fixture(name), &short).unwrap_err();
+            assert!(
+                matches!(e, Error::AudioTooLong { seconds, maximum } if seconds > 1.5 && maximum == 1.5),
+                "{name}: {e}"
+            );
+        }
+        let e = Audio::from_bytes(
+            &fixture("speech_2s.wav"),
+            &DecodeOptions {
+                max_seconds: f32::NAN,
+                ..opts()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    }
+
+    #[test]
+    fn librispeech_flac_decodes() {
+        let Ok(bytes) = std::fs::read(LIBRISPEECH) else {
+            println!(
+                "skipped: {LIBRISPEECH} is absent (the shared data sits beside the repository)"
+            );
+            return;
+        };
+        let audio = Audio::from_bytes(&bytes, &opts()).unwrap();
+        assert_eq!(audio.sample_rate(), 16_000);
+        // 14.09 s per its STREAMINFO (ffprobe: 225 440 frames).
+        assert!(
+            (audio.duration_secs() - 14.09).abs() < 0.01,
+            "{}",
+            audio.duration_secs()
+        );
+        let peak = audio.samples().iter().fold(0.0f32, |m, s| m.max(s.abs()));
+        assert!(peak > 0.1 && peak <= 1.0, "peak {peak}");
+        // The fixture is a cut of this file from 1.0 s: same samples.
+        let cut = Audio::from_path(format!("{FIXTURES}/speech_2s.wav"), &opts()).unwrap();
+        assert_eq!(&audio.samples()[16_000..48_000], cut.samples());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2_048)) {
+            let _ = Audio::from_bytes(&bytes, &opts());
+        }
+
+        #[test]
+        fn random_header_plus_bytes_never_panic(
+            which in 0usize..5,
+            tail in proptest::collection::vec(any::<u8>(), 0..512),
+        ) {
+            // A real magic number followed by junk reaches deeper into each demuxer.
+            let magic: &[u8] = [&b"RIFF\x24\x08\x00\x00WAVEfmt "[..], b"fLaC", b"ID3\x03\x00", b"OggS\x00\x02", b"\x00\x00\x00\x20ftypM4A "][which];
+            let mut bytes = magic.to_vec();
+            bytes.extend_from_slice(&tail);
+            let _ = Audio::from_bytes(&bytes, &opts());
+        }
+
+        #[test]
+        fn truncated_or_damaged_files_never_panic(
+            which in 0usize..5,
+            cut in 0.0f64..1.0,
+            flips in proptest::collection::vec((0.0f64..1.0, any::<u8>()), 0..4),
+        ) {
+            let name = ["speech_2s.wav", "speech_2s.flac", "speech_2s.mp3", "speech_2s.ogg", "speech_2s.m4a"][which];
+            let mut bytes = fixture(name);
+            for (at, value) in flips {
+                let i = (at * bytes.len() as f64) as usize;
+                bytes[i] ^= value;
+            }
+            let keep = (cut * bytes.len() as f64) as usize;
+            let _ = Audio::from_bytes(&bytes[..keep], &opts());
+        }
     }
 }
