@@ -43,7 +43,7 @@ use symphonia::core::sample::Sample;
 use super::buffer::Audio;
 use super::downmix;
 use super::limits::{check_sample_rate, DecodeOptions};
-use super::streamed_wav::{is_streamed_wav, HEAD_LEN};
+use super::wav_header::{self, HEAD_LEN};
 use crate::{Error, Result};
 
 /// Upper bound on the decoded frames per encoded byte used to size the output
@@ -66,7 +66,8 @@ impl Audio {
     /// truncated streams (see the module docs for the exact policy);
     /// [`Error::AudioTooLong`] beyond [`DecodeOptions::max_seconds`], raised
     /// as soon as the limit is crossed; [`Error::InvalidSampleRate`];
-    /// [`Error::NonFiniteSamples`] for NaN or infinity in a float file.
+    /// [`Error::NonFiniteSamples`] for NaN or infinity in a float file (the
+    /// index is that of the mono output).
     ///
     /// ```no_run
     /// use voiceprint_core::audio::{Audio, DecodeOptions};
@@ -90,11 +91,7 @@ impl Audio {
             .read_to_end(&mut head)
             .and_then(|_| file.rewind())
             .map_err(|e| Error::io(path, e))?;
-        let input = Input {
-            byte_len,
-            streamed_wav: is_streamed_wav(&head),
-            path: Some(path),
-        };
+        let input = Input::new(byte_len, &head, Some(path))?;
         decode_guarded(Box::new(file), &input, opts)
     }
 
@@ -118,11 +115,7 @@ impl Audio {
         if bytes.is_empty() {
             return Err(Error::EmptyInput { what: "audio" });
         }
-        let input = Input {
-            byte_len,
-            streamed_wav: is_streamed_wav(bytes),
-            path: None,
-        };
+        let input = Input::new(byte_len, bytes, None)?;
         decode_guarded(Box::new(Cursor::new(bytes.to_vec())), &input, opts)
     }
 }
@@ -153,6 +146,22 @@ struct Input<'a> {
     streamed_wav: bool,
     /// The file, for I/O errors; `None` for bytes in memory.
     path: Option<&'a Path>,
+}
+
+impl<'a> Input<'a> {
+    /// Look at the first bytes; refuse a WAV header's absurd sample rate
+    /// before symphonia meets it (see [`wav_header`]).
+    fn new(byte_len: u64, head: &[u8], path: Option<&'a Path>) -> Result<Input<'a>> {
+        let wav = wav_header::parse(head);
+        if let Some(rate) = wav.as_ref().and_then(|h| h.sample_rate) {
+            check_sample_rate(rate)?;
+        }
+        Ok(Input {
+            byte_len,
+            streamed_wav: wav.is_some_and(|h| h.streamed),
+            path,
+        })
+    }
 }
 
 /// Probe, pick the first audio track, decode it straight into one mono `Vec`.
@@ -612,7 +621,7 @@ mod tests {
             &vec![vec![0i16]; 100],
         );
         // Canonical 44-byte header: sample rate at byte 24.
-        for rate in [500u32, 999, 384_001, 1_000_000] {
+        for rate in [0u32, 500, 999, 384_001, 1_000_000] {
             let e =
                 Audio::from_bytes(&patched(&good, 24, &rate.to_le_bytes()), &opts()).unwrap_err();
             assert!(
@@ -719,6 +728,23 @@ mod tests {
         // The fixture is a cut of this file from 1.0 s: same samples.
         let cut = Audio::from_path(format!("{FIXTURES}/speech_2s.wav"), &opts()).unwrap();
         assert_eq!(&audio.samples()[16_000..48_000], cut.samples());
+    }
+
+    #[test]
+    fn a_decoder_panic_becomes_corrupt_input() {
+        // Found by `random_bytes_never_panic`: symphonia-codec-aac 0.5.5's
+        // ADTS reader calls `step_by(0)` while estimating the duration of
+        // this junk-prefixed stream (adts.rs, `approximate_frame_count`).
+        let mut bytes = [0u8; 29];
+        bytes[13..18].copy_from_slice(&[0xff, 0xf1, 0, 0, 0xf4]);
+        let e = outcome(&bytes).unwrap_err();
+        assert!(
+            matches!(
+                e.kind(),
+                ErrorKind::CorruptInput | ErrorKind::UnsupportedFormat
+            ),
+            "{e}"
+        );
     }
 
     proptest! {

@@ -22,7 +22,7 @@ mod downmix;
 mod limits;
 mod pcm;
 mod resample;
-mod streamed_wav;
+mod wav_header;
 
 pub use buffer::Audio;
 pub use limits::{check_sample_rate, DecodeOptions, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE};
