@@ -14,9 +14,10 @@ use crate::{Error, Result};
 /// frames of look-ahead inside one chunk), small enough to stay in cache.
 const CHUNK_FRAMES: usize = 4096;
 
-/// Sinc filter length in input taps: 256 with a squared Blackman-Harris
-/// window is rubato's "high quality" preset (`SincInterpolationParameters`
-/// docs), stop-band below -140 dB.
+/// Sinc filter length in taps: 256 with a squared Blackman-Harris window are
+/// the values of rubato's own `SincFixedIn` example ("256 is a good starting
+/// point", `SincInterpolationParameters::sinc_len` docs); the cut-off comes
+/// from rubato's `calculate_cutoff` for that length and window.
 const SINC_LEN: usize = 256;
 
 /// Largest table of exact sub-sample phases built for a rational ratio;
