@@ -5,8 +5,10 @@
 //! front ends (`features`), `runtime`, extractors (`embed`), `store`, `score`,
 //! and the engines.
 
+pub mod audio;
 pub mod error;
 
+pub use audio::{Audio, DecodeOptions};
 pub use error::{Error, ErrorKind, Result};
 pub mod runtime;
 pub mod embed;
