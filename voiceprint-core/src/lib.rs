@@ -13,3 +13,4 @@ pub use error::{Error, ErrorKind, Result};
 pub mod runtime;
 pub mod embed;
 pub mod engine;
+pub mod vad;

@@ -10,5 +10,5 @@ mod provider;
 pub use config::RuntimeConfig;
 pub use environment::{runtime_info, Runtime};
 pub use locate::{locate_onnxruntime, LibraryCandidate};
-pub use model::{Model, TensorInfo};
+pub use model::{InputTensor, Model, TensorInfo};
 pub use provider::ExecutionProvider;

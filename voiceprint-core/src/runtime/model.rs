@@ -9,6 +9,25 @@ use parking_lot::Mutex;
 use super::{provider, ExecutionProvider, Runtime, RuntimeConfig};
 use crate::{Error, Result};
 
+/// One input of [`Model::run`]: a borrowed tensor with its shape.
+#[derive(Debug, Clone, Copy)]
+pub enum InputTensor<'a> {
+    /// f32 elements.
+    F32 {
+        /// Dimensions (empty for a scalar).
+        shape: &'a [usize],
+        /// Row-major values.
+        data: &'a [f32],
+    },
+    /// i64 elements.
+    I64 {
+        /// Dimensions (empty for a scalar).
+        shape: &'a [usize],
+        /// Row-major values.
+        data: &'a [i64],
+    },
+}
+
 /// Name, element type and shape of a model input or output, as the session reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TensorInfo {
@@ -140,28 +159,61 @@ impl Model {
         data: &[f32],
         output: &str,
     ) -> Result<(Vec<usize>, Vec<f32>)> {
-        let expected: usize = shape.iter().product();
-        if expected != data.len() {
-            return Err(Error::invalid_argument(
-                "data",
-                format!(
-                    "tensor of shape {shape:?} needs {expected} values, got {}",
-                    data.len()
-                ),
-            ));
-        }
-        let tensor = TensorRef::from_array_view((shape.to_vec(), data))?;
-        let mut session = self.session.lock();
-        let outputs = session.run(ort::inputs![input => tensor])?;
-        let value = outputs.get(output).ok_or_else(|| Error::Inference {
+        let mut out = self.run(&[(input, InputTensor::F32 { shape, data })], &[output])?;
+        out.pop().ok_or_else(|| Error::Inference {
             detail: format!("model produced no output named `{output}`"),
-        })?;
-        let (out_shape, values) = value.try_extract_tensor::<f32>()?;
-        let dims = out_shape
+        })
+    }
+}
+
+impl Model {
+    /// Runs the model on several named inputs and returns the named f32
+    /// outputs (shape and values), in the order asked.
+    pub fn run(
+        &self,
+        inputs: &[(&str, InputTensor<'_>)],
+        outputs: &[&str],
+    ) -> Result<Vec<(Vec<usize>, Vec<f32>)>> {
+        let mut values: Vec<(std::borrow::Cow<'_, str>, ort::session::SessionInputValue<'_>)> =
+            Vec::with_capacity(inputs.len());
+        for (name, t) in inputs {
+            let v: ort::session::SessionInputValue<'_> = match *t {
+                InputTensor::F32 { shape, data } => {
+                    check_len(shape, data.len())?;
+                    TensorRef::from_array_view((shape.to_vec(), data))?.into()
+                }
+                InputTensor::I64 { shape, data } => {
+                    check_len(shape, data.len())?;
+                    TensorRef::from_array_view((shape.to_vec(), data))?.into()
+                }
+            };
+            values.push((std::borrow::Cow::Borrowed(*name), v));
+        }
+        let mut session = self.session.lock();
+        let result = session.run(values)?;
+        outputs
             .iter()
-            .map(|&d| usize::try_from(d).unwrap_or(0))
-            .collect();
-        Ok((dims, values.to_vec()))
+            .map(|name| {
+                let value = result.get(*name).ok_or_else(|| Error::Inference {
+                    detail: format!("model produced no output named `{name}`"),
+                })?;
+                let (shape, data) = value.try_extract_tensor::<f32>()?;
+                let dims = shape.iter().map(|&d| usize::try_from(d).unwrap_or(0)).collect();
+                Ok((dims, data.to_vec()))
+            })
+            .collect()
+    }
+}
+
+fn check_len(shape: &[usize], len: usize) -> Result<()> {
+    let expected: usize = shape.iter().product();
+    if expected == len {
+        Ok(())
+    } else {
+        Err(Error::invalid_argument(
+            "data",
+            format!("tensor of shape {shape:?} needs {expected} values, got {len}"),
+        ))
     }
 }
 
