@@ -13,4 +13,6 @@ pub use error::{Error, ErrorKind, Result};
 pub mod runtime;
 pub mod embed;
 pub mod engine;
+pub mod score;
+pub mod store;
 pub mod vad;

@@ -1,0 +1,53 @@
+//! Vector stores: records of (id, unit vector, metadata) bound to one model,
+//! searched by dot product. `MemoryStore` is the exact search kernel;
+//! `SqliteStore` makes it durable in one file.
+
+mod memory;
+mod record;
+mod sqlite;
+mod topk;
+
+pub use memory::MemoryStore;
+pub use record::{validate_id, Match, Record, RecordMeta, Status};
+pub use sqlite::SqliteStore;
+
+use crate::Result;
+
+/// A collection of voiceprints (or image vectors) bound to one model id and
+/// dimension.
+///
+/// Methods take `&self`: implementations lock internally, so many threads
+/// can search while another writes. Vectors are expected to be unit length
+/// (the engines store L2-normalised embeddings), making scores cosines.
+pub trait VectorStore: Send + Sync {
+    /// The model whose vectors this store holds.
+    fn model_id(&self) -> &str;
+    /// Their dimension.
+    fn dim(&self) -> usize;
+    /// Number of records, active and disabled.
+    fn len(&self) -> usize;
+    /// Whether there are no records.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Inserts or replaces a record. Refuses bad ids
+    /// ([`Error::InvalidId`](crate::Error::InvalidId)), vectors of another
+    /// dimension and non-finite values.
+    fn upsert(&self, record: Record) -> Result<()>;
+    /// The record with this id, if any.
+    fn get(&self, id: &str) -> Result<Option<Record>>;
+    /// Removes a record; `true` when it existed.
+    fn remove(&self, id: &str) -> Result<bool>;
+    /// All ids, sorted.
+    fn list(&self) -> Result<Vec<String>>;
+    /// Enables or disables a record ([`Error::NotFound`](crate::Error::NotFound) when absent).
+    fn set_status(&self, id: &str, status: Status) -> Result<()>;
+    /// The `k` active records with the highest dot product with `query`,
+    /// best first (ties by id). `candidates` restricts the search to those
+    /// ids; unknown ids among them are ignored.
+    fn search(&self, query: &[f32], k: usize, candidates: Option<&[&str]>) -> Result<Vec<Match>>;
+    /// Makes every write durable (a no-op where writes already are).
+    fn flush(&self) -> Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,359 @@
+use std::path::{Path, PathBuf};
+
+use parking_lot::Mutex;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+
+use super::{MemoryStore, Record, RecordMeta, Status, VectorStore, Match};
+use crate::{Error, Result};
+
+/// Version of the file layout written by this code; files of a newer one are refused.
+const SCHEMA_VERSION: i64 = 1;
+
+/// The embedded default store: one SQLite file (WAL mode), loaded whole
+/// into a [`MemoryStore`] on open and searched there.
+///
+/// Every write is one transaction, committed to the file before the
+/// in-memory index changes, so a failed write leaves both as they were.
+/// The file records its model id and dimension; opening it for another
+/// model is refused. Thread-safe like [`MemoryStore`]; writes are
+/// serialised on the connection.
+///
+/// ```no_run
+/// use voiceprint_core::store::{SqliteStore, VectorStore};
+/// let store = SqliteStore::create_or_open("speakers.db", "ge2e-resemblyzer", 256)?;
+/// println!("{} voiceprints", store.len());
+/// # Ok::<(), voiceprint_core::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct SqliteStore {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+    index: MemoryStore,
+}
+
+fn store_err(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Store { detail: format!("{}: {e}", path.display()) }
+}
+
+impl SqliteStore {
+    /// Opens `path`, creating it for `model_id` / `dim` when it does not exist.
+    /// An existing file must have been made for the same model and dimension.
+    pub fn create_or_open(path: impl AsRef<Path>, model_id: &str, dim: usize) -> Result<Self> {
+        let path = path.as_ref();
+        if model_id.trim().is_empty() || dim == 0 {
+            return Err(Error::invalid_argument("model_id/dim", "need a model id and a positive dimension"));
+        }
+        let conn = Self::connect(path, true)?;
+        let tx_result = (|| -> rusqlite::Result<()> {
+            conn.execute_batch(
+                "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                 CREATE TABLE IF NOT EXISTS records (
+                     id TEXT PRIMARY KEY,
+                     vector BLOB NOT NULL,
+                     status INTEGER NOT NULL,
+                     created_at_ms INTEGER NOT NULL,
+                     updated_at_ms INTEGER NOT NULL,
+                     enrollment_count INTEGER NOT NULL,
+                     labels TEXT NOT NULL
+                 );",
+            )?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0);
+            for (k, v) in [
+                ("schema_version", SCHEMA_VERSION.to_string()),
+                ("model_id", model_id.to_string()),
+                ("dim", dim.to_string()),
+                ("created_at_ms", now.to_string()),
+            ] {
+                conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)", params![k, v])?;
+            }
+            Ok(())
+        })();
+        tx_result.map_err(|e| store_err(path, e))?;
+        let store = Self::load(path, conn)?;
+        if store.index.model_id() != model_id {
+            return Err(Error::ModelMismatch { store: store.index.model_id().to_string(), model: model_id.to_string() });
+        }
+        if store.index.dim() != dim {
+            return Err(Error::DimensionMismatch { expected: store.index.dim(), actual: dim });
+        }
+        Ok(store)
+    }
+
+    /// Opens an existing store file, taking its model id and dimension from it.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        if !path.is_file() {
+            return Err(Error::io(path, std::io::Error::new(std::io::ErrorKind::NotFound, "no store file here")));
+        }
+        let conn = Self::connect(path, false)?;
+        Self::load(path, conn)
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn connect(path: &Path, create: bool) -> Result<Connection> {
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        if create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| store_err(path, e))?;
+        // WAL: readers never block the writer and a crash mid-write loses at
+        // most the transaction in flight; NORMAL sync is durable in WAL mode
+        // except on power loss right after commit.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .and_then(|_| conn.pragma_update(None, "synchronous", "NORMAL"))
+            .and_then(|_| conn.busy_timeout(std::time::Duration::from_secs(5)))
+            .map_err(|e| store_err(path, format!("not a voiceprint store or not an SQLite file ({e})")))?;
+        Ok(conn)
+    }
+
+    fn load(path: &Path, conn: Connection) -> Result<Self> {
+        let get = |key: &str| -> Result<String> {
+            conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get::<_, String>(0))
+                .optional()
+                .map_err(|e| store_err(path, format!("not a voiceprint store ({e})")))?
+                .ok_or_else(|| store_err(path, format!("not a voiceprint store (no `{key}` in its meta table)")))
+        };
+        let version: i64 = get("schema_version")?.parse().map_err(|e| store_err(path, e))?;
+        if version > SCHEMA_VERSION {
+            return Err(store_err(
+                path,
+                format!("store schema version {version} is newer than this library's ({SCHEMA_VERSION}); upgrade voiceprint"),
+            ));
+        }
+        let model_id = get("model_id")?;
+        let dim: usize = get("dim")?.parse().map_err(|e| store_err(path, e))?;
+        let index = MemoryStore::new(model_id, dim)?;
+        {
+            let mut stmt = conn
+                .prepare("SELECT id, vector, status, created_at_ms, updated_at_ms, enrollment_count, labels FROM records")
+                .map_err(|e| store_err(path, e))?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Vec<u8>>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, i64>(5)?,
+                        r.get::<_, String>(6)?,
+                    ))
+                })
+                .map_err(|e| store_err(path, e))?;
+            for row in rows {
+                let (id, blob, status, created, updated, count, labels) = row.map_err(|e| store_err(path, e))?;
+                if blob.len() != dim * 4 {
+                    return Err(store_err(path, format!("record `{id}` has {} bytes of vector, expected {}", blob.len(), dim * 4)));
+                }
+                let vector = blob.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+                let labels = serde_json::from_str(&labels)
+                    .map_err(|e| store_err(path, format!("record `{id}` has bad labels: {e}")))?;
+                index.upsert(Record {
+                    id,
+                    vector,
+                    meta: RecordMeta {
+                        status: if status == 0 { Status::Active } else { Status::Disabled },
+                        created_at_ms: created,
+                        updated_at_ms: updated,
+                        enrollment_count: u32::try_from(count).unwrap_or(0),
+                        labels,
+                    },
+                })?;
+            }
+        }
+        Ok(SqliteStore { path: path.to_path_buf(), conn: Mutex::new(conn), index })
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>) -> Result<T> {
+        let mut conn = self.conn.lock();
+        let tx = conn.transaction().map_err(|e| store_err(&self.path, e))?;
+        let out = f(&tx).map_err(|e| store_err(&self.path, e))?;
+        tx.commit().map_err(|e| store_err(&self.path, e))?;
+        Ok(out)
+    }
+}
+
+impl VectorStore for SqliteStore {
+    fn model_id(&self) -> &str {
+        self.index.model_id()
+    }
+
+    fn dim(&self) -> usize {
+        self.index.dim()
+    }
+
+    fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    fn upsert(&self, record: Record) -> Result<()> {
+        self.index.check(&record)?;
+        let blob: Vec<u8> = record.vector.iter().flat_map(|x| x.to_le_bytes()).collect();
+        let labels = serde_json::to_string(&record.meta.labels)
+            .map_err(|e| Error::invalid_argument("labels", e.to_string()))?;
+        // The connection lock is held across both writes so the file and the
+        // index apply writes in the same order.
+        let mut conn = self.conn.lock();
+        let tx = conn.transaction().map_err(|e| store_err(&self.path, e))?;
+        tx.execute(
+            "INSERT INTO records (id, vector, status, created_at_ms, updated_at_ms, enrollment_count, labels)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT(id) DO UPDATE SET vector = excluded.vector, status = excluded.status,
+                 created_at_ms = excluded.created_at_ms, updated_at_ms = excluded.updated_at_ms,
+                 enrollment_count = excluded.enrollment_count, labels = excluded.labels",
+            params![
+                record.id,
+                blob,
+                (record.meta.status == Status::Disabled) as i64,
+                record.meta.created_at_ms,
+                record.meta.updated_at_ms,
+                record.meta.enrollment_count as i64,
+                labels
+            ],
+        )
+        .map_err(|e| store_err(&self.path, e))?;
+        tx.commit().map_err(|e| store_err(&self.path, e))?;
+        self.index.upsert(record)
+    }
+
+    fn get(&self, id: &str) -> Result<Option<Record>> {
+        self.index.get(id)
+    }
+
+    fn remove(&self, id: &str) -> Result<bool> {
+        if !self.index.contains(id) {
+            return Ok(false);
+        }
+        self.write(|tx| tx.execute("DELETE FROM records WHERE id = ?1", [id]))?;
+        self.index.remove(id)
+    }
+
+    fn list(&self) -> Result<Vec<String>> {
+        self.index.list()
+    }
+
+    fn set_status(&self, id: &str, status: Status) -> Result<()> {
+        if !self.index.contains(id) {
+            return Err(Error::NotFound { id: id.to_string() });
+        }
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE records SET status = ?1 WHERE id = ?2",
+                params![(status == Status::Disabled) as i64, id],
+            )
+        })?;
+        self.index.set_status(id, status)
+    }
+
+    fn search(&self, query: &[f32], k: usize, candidates: Option<&[&str]>) -> Result<Vec<Match>> {
+        self.index.search(query, k, candidates)
+    }
+
+    fn flush(&self) -> Result<()> {
+        let conn = self.conn.lock();
+        conn.pragma_update(None, "wal_checkpoint", "TRUNCATE").map_err(|e| store_err(&self.path, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(id: &str, v: Vec<f32>) -> Record {
+        let mut meta = RecordMeta { enrollment_count: 2, created_at_ms: 5, updated_at_ms: 7, ..Default::default() };
+        meta.labels.insert("name".into(), format!("Speaker {id}"));
+        Record { id: id.into(), vector: v, meta }
+    }
+
+    #[test]
+    fn round_trip_and_reopen_give_identical_results() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let q = [0.6f32, 0.8, 0.0];
+        let before;
+        {
+            let s = SqliteStore::create_or_open(&path, "m", 3).unwrap();
+            s.upsert(rec("a", vec![1.0, 0.0, 0.0])).unwrap();
+            s.upsert(rec("b", vec![0.0, 1.0, 0.0])).unwrap();
+            s.upsert(rec("c", vec![0.0, 0.0, 1.0])).unwrap();
+            s.upsert(rec("b", vec![0.0, 0.6, 0.8])).unwrap(); // replace
+            s.set_status("c", Status::Disabled).unwrap();
+            assert!(s.remove("a").unwrap());
+            assert!(!s.remove("a").unwrap());
+            s.upsert(rec("d", vec![0.6, 0.8, 0.0])).unwrap();
+            before = s.search(&q, 10, None).unwrap();
+        }
+        let s = SqliteStore::open(&path).unwrap();
+        assert_eq!((s.model_id(), s.dim(), s.len()), ("m", 3, 3));
+        assert_eq!(s.search(&q, 10, None).unwrap(), before);
+        assert_eq!(s.list().unwrap(), vec!["b", "c", "d"]);
+        let c = s.get("c").unwrap().unwrap();
+        assert_eq!(c.meta.status, Status::Disabled);
+        assert_eq!(c.meta.labels["name"], "Speaker c");
+        assert_eq!((c.meta.enrollment_count, c.meta.created_at_ms, c.meta.updated_at_ms), (2, 5, 7));
+        assert_eq!(s.get("b").unwrap().unwrap().vector, vec![0.0, 0.6, 0.8]);
+        // create_or_open on an existing file keeps its records.
+        drop(s);
+        assert_eq!(SqliteStore::create_or_open(&path, "m", 3).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn other_models_dimensions_and_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        SqliteStore::create_or_open(&path, "m", 3).unwrap();
+        assert!(matches!(SqliteStore::create_or_open(&path, "other", 3), Err(Error::ModelMismatch { .. })));
+        assert!(matches!(SqliteStore::create_or_open(&path, "m", 4), Err(Error::DimensionMismatch { .. })));
+        let s = SqliteStore::open(&path).unwrap();
+        assert!(matches!(s.upsert(rec("x", vec![1.0])), Err(Error::DimensionMismatch { .. })));
+        assert!(matches!(s.upsert(rec("", vec![1.0, 0.0, 0.0])), Err(Error::InvalidId { .. })));
+        assert!(matches!(s.set_status("nobody", Status::Active), Err(Error::NotFound { .. })));
+        drop(s);
+
+        // A schema from the future.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'", []).unwrap();
+        drop(conn);
+        let err = SqliteStore::open(&path).unwrap_err();
+        assert!(err.to_string().contains("upgrade"), "{err}");
+
+        // Not SQLite at all.
+        let junk = dir.path().join("junk.db");
+        std::fs::write(&junk, b"this is not a database, just text that is long enough to fill a header").unwrap();
+        assert!(matches!(SqliteStore::open(&junk), Err(Error::Store { .. })));
+        // SQLite, but not ours.
+        let foreign = dir.path().join("foreign.db");
+        Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE t (x)").unwrap();
+        assert!(matches!(SqliteStore::open(&foreign), Err(Error::Store { .. })));
+        assert!(matches!(SqliteStore::open(dir.path().join("missing.db")), Err(Error::Io { .. })));
+    }
+
+    #[test]
+    fn concurrent_searches_while_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::create_or_open(dir.path().join("s.db"), "m", 2).unwrap();
+        s.upsert(rec("anchor", vec![1.0, 0.0])).unwrap();
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                for i in 0..50 {
+                    s.upsert(rec(&format!("w{i}"), vec![0.0, 1.0])).unwrap();
+                }
+            });
+            for _ in 0..2 {
+                scope.spawn(|| {
+                    for _ in 0..100 {
+                        assert_eq!(s.search(&[1.0, 0.0], 1, None).unwrap()[0].id, "anchor");
+                    }
+                });
+            }
+        });
+        assert_eq!(s.len(), 51);
+    }
+}
