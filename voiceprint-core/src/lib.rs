@@ -6,5 +6,6 @@
 //! and the engines.
 
 pub mod error;
+pub mod features;
 
 pub use error::{Error, ErrorKind, Result};
