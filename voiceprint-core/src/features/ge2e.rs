@@ -203,14 +203,25 @@ impl Ge2eMel {
         let half = (self.opts.n_fft / 2) as i64;
         for (t, row) in feats.rows_mut().enumerate() {
             let start = t as i64 * hop - half;
-            for ((x, w), i) in frame.iter_mut().zip(&self.window).zip(start..) {
-                // Outside the samples is librosa's constant (zero) padding,
-                // which also covers the zeros up to `padded_len`.
-                let s = usize::try_from(i)
-                    .ok()
-                    .and_then(|i| samples.get(i))
-                    .map_or(0.0, |&s| f64::from((f64::from(s) * gain) as f32));
-                *x = s * w;
+            // librosa multiplies the float32 normalised wav by a float64 window.
+            let normalised = |s: f32| f64::from((f64::from(s) * gain) as f32);
+            let inside = usize::try_from(start)
+                .ok()
+                .and_then(|s| samples.get(s..s.checked_add(frame.len())?));
+            if let Some(src) = inside {
+                for ((x, w), &s) in frame.iter_mut().zip(&self.window).zip(src) {
+                    *x = normalised(s) * w;
+                }
+            } else {
+                for ((x, w), i) in frame.iter_mut().zip(&self.window).zip(start..) {
+                    // Outside the samples is librosa's constant (zero) padding,
+                    // which also covers the zeros up to `padded_len`.
+                    let s = usize::try_from(i)
+                        .ok()
+                        .and_then(|i| samples.get(i))
+                        .map_or(0.0, |&s| normalised(s));
+                    *x = s * w;
+                }
             }
             self.fft
                 .process_with_scratch(&mut frame, &mut spectrum, &mut scratch)
@@ -269,7 +280,7 @@ pub fn ge2e_volume_gain(samples: &[f32], target_dbfs: f32) -> f64 {
         .map(|&x| f64::from(x) * f64::from(x))
         .sum::<f64>()
         / samples.len() as f64;
-    if !(mean_square > 0.0) {
+    if mean_square.is_nan() || mean_square <= 0.0 {
         return 1.0;
     }
     let change = f64::from(target_dbfs) - 10.0 * mean_square.log10();

@@ -118,21 +118,22 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
+    // A one-element list of ranges is exactly what is being checked here.
+    #[allow(clippy::single_range_in_vec_init)]
     fn resemblyzer_examples() {
         // Shorter than one partial: one slice, padded to 1.6 s.
-        assert_eq!(
-            ge2e_partial_slices(8_000, 1.3, 0.75).unwrap(),
-            (vec![0..160], 25_600)
-        );
-        assert_eq!(
-            ge2e_partial_slices(0, 1.3, 0.75).unwrap(),
-            (vec![0..160], 25_600)
-        );
-        // Exactly one partial.
-        assert_eq!(
-            ge2e_partial_slices(25_599, 1.3, 0.75).unwrap().0,
-            vec![0..160]
-        );
+        for n in [0, 8_000, 25_599] {
+            let (slices, padded) = ge2e_partial_slices(n, 1.3, 0.75).unwrap();
+            assert_eq!(slices, [0..160]);
+            assert_eq!(padded, 25_600);
+        }
+        // 0.75 of the second partial (77..237) is audio at 31 520 samples.
+        let (slices, padded) = ge2e_partial_slices(31_520, 1.3, 0.75).unwrap();
+        assert_eq!(slices, [0..160, 77..237]);
+        assert_eq!(padded, 37_920);
+        let (slices, padded) = ge2e_partial_slices(31_519, 1.3, 0.75).unwrap();
+        assert_eq!(slices, [0..160]);
+        assert_eq!(padded, 31_519);
     }
 
     #[test]

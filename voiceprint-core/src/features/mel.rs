@@ -369,7 +369,7 @@ mod tests {
     fn slaney_bank_matches_librosa_reference_values() {
         // librosa 0.11 `librosa.filters.mel(sr=16000, n_fft=400, n_mels=40)`:
         // (row, first and last non-zero bin, first three non-zero weights).
-        let reference: [(usize, usize, usize, [f32; 3]); 3] = [
+        let reference: [(usize, usize, usize, [f64; 3]); 3] = [
             (
                 0,
                 1,
@@ -407,7 +407,10 @@ mod tests {
             let (f, w) = bank.filter(row).unwrap();
             assert_eq!((f, f + w.len() - 1), (first, last), "row {row}");
             for (a, b) in w.iter().zip(w3) {
-                assert!((a - b).abs() <= 1e-7 * b, "row {row}: {a} vs {b}");
+                assert!(
+                    (f64::from(*a) - b).abs() <= 1e-7 * b,
+                    "row {row}: {a} vs {b}"
+                );
             }
         }
         // The Nyquist bin sits on the upper edge of the last triangle: weight 0.
