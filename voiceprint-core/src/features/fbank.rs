@@ -362,6 +362,14 @@ mod tests {
                 num_mel_bins: 400,
                 ..base.clone()
             },
+            FbankOptions {
+                num_mel_bins: usize::MAX,
+                ..base.clone()
+            },
+            FbankOptions {
+                frame_length_ms: 1e9,
+                ..base.clone()
+            },
         ];
         for opts in bad {
             assert!(Fbank::new(opts.clone()).is_err(), "{opts:?} was accepted");

@@ -149,7 +149,8 @@ impl Ge2eMel {
     /// centred STFT).
     pub fn num_frames(&self, num_samples: usize) -> usize {
         let half = self.opts.n_fft / 2;
-        (num_samples + 2 * half)
+        num_samples
+            .saturating_add(2 * half)
             .checked_sub(self.opts.n_fft)
             .map_or(0, |n| 1 + n / self.opts.hop_length.max(1))
     }
@@ -170,7 +171,8 @@ impl Ge2eMel {
     /// so the padding must not count in the loudness.
     ///
     /// Fails as `compute` does, and with [`Error::InvalidArgument`] when
-    /// `padded_len` is shorter than the samples.
+    /// `padded_len` is shorter than the samples or pads by more than one
+    /// partial utterance (160 hops; Resemblyzer never pads that much).
     pub fn compute_padded(&self, samples: &[f32], padded_len: usize) -> Result<Features> {
         if samples.is_empty() {
             return Err(Error::EmptyInput { what: "audio" });
@@ -178,11 +180,13 @@ impl Ge2eMel {
         if let Some(index) = samples.iter().position(|x| !x.is_finite()) {
             return Err(Error::NonFiniteSamples { index });
         }
-        if padded_len < samples.len() {
+        // Resemblyzer pads by less than one partial utterance.
+        let max_pad = super::GE2E_PARTIAL_FRAMES * self.opts.hop_length;
+        if padded_len < samples.len() || padded_len - samples.len() > max_pad {
             return Err(Error::invalid_argument(
                 "padded_len",
                 format!(
-                    "{padded_len} is shorter than the {} samples given",
+                    "{padded_len} must be between the {} samples given and {max_pad} samples more",
                     samples.len()
                 ),
             ));
@@ -326,6 +330,9 @@ mod tests {
             Err(Error::NonFiniteSamples { index: 1 })
         ));
         assert!(g.compute_padded(&[0.1; 10], 9).is_err());
+        assert!(g.compute_padded(&[0.1; 10], 10 + 25_600).is_ok());
+        assert!(g.compute_padded(&[0.1; 10], 10 + 25_601).is_err());
+        assert!(g.compute_padded(&[0.1; 10], usize::MAX).is_err());
         let bad = [
             Ge2eMelOptions {
                 sample_rate: 0,
@@ -341,6 +348,14 @@ mod tests {
             },
             Ge2eMelOptions {
                 n_mels: 0,
+                ..Default::default()
+            },
+            Ge2eMelOptions {
+                n_mels: usize::MAX,
+                ..Default::default()
+            },
+            Ge2eMelOptions {
+                n_fft: usize::MAX,
                 ..Default::default()
             },
             Ge2eMelOptions {

@@ -38,6 +38,11 @@ fn slaney_log_step() -> f64 {
     6.4f64.ln() / 27.0
 }
 
+/// Longest FFT a mel bank is built for: 2^16 points is 4 s at 16 kHz and
+/// 85 ms at 768 kHz, far beyond any speech front end; the limit keeps a
+/// mistyped option from allocating gigabytes.
+pub const MAX_FFT_LEN: usize = 1 << 16;
+
 /// One triangle: its weights from `first_bin` on; zero elsewhere.
 #[derive(Debug, Clone, PartialEq)]
 struct MelFilter {
@@ -91,7 +96,7 @@ impl MelBank {
                 format!("{num_bins} mel bins; Kaldi needs at least 3"),
             ));
         }
-        if fft_len < 2 || !(sample_rate > 0.0 && sample_rate.is_finite()) {
+        if !((2..=MAX_FFT_LEN).contains(&fft_len) && sample_rate > 0.0 && sample_rate.is_finite()) {
             return Err(Error::invalid_argument(
                 "fft_len",
                 format!("cannot build a mel bank for a {fft_len}-point FFT at {sample_rate} Hz"),
@@ -118,6 +123,15 @@ impl MelBank {
         }
         // Kaldi uses the bins below Nyquist only: num_fft_bins = padded / 2.
         let num_fft_bins = fft_len / 2;
+        // Every FFT bin lies inside at most two of the half-overlapping open
+        // triangles, so more than 2 * num_fft_bins bins must leave one empty
+        // (which Kaldi refuses below); refusing early bounds the work.
+        if num_bins > 2 * num_fft_bins {
+            return Err(Error::invalid_argument(
+                "num_mel_bins",
+                format!("{num_bins} mel bins cannot all be non-empty over {num_fft_bins} FFT bins; use fewer mel bins or a longer frame"),
+            ));
+        }
         let bin_width = sample_rate / fft_len as f32;
         let mel_low = kaldi_mel_scale(low_freq);
         let mel_high = kaldi_mel_scale(high);
@@ -186,7 +200,13 @@ impl MelBank {
         fmin: f64,
         fmax: f64,
     ) -> Result<Self> {
-        if n_mels == 0 || n_fft < 2 || !(sample_rate > 0.0 && sample_rate.is_finite()) {
+        // More than two filters per FFT bin cannot all be non-empty; the bound
+        // also keeps a mistyped option from allocating without limit.
+        if !(2..=MAX_FFT_LEN).contains(&n_fft)
+            || n_mels == 0
+            || n_mels > 2 * (n_fft / 2 + 1)
+            || !(sample_rate > 0.0 && sample_rate.is_finite())
+        {
             return Err(Error::invalid_argument(
                 "n_mels",
                 format!(

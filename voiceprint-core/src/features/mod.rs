@@ -36,5 +36,5 @@ pub use ge2e_partials::{
     ge2e_partial_slices, GE2E_MIN_COVERAGE, GE2E_PARTIAL_FRAMES, GE2E_PARTIAL_RATE,
 };
 pub use matrix::Features;
-pub use mel::{kaldi_mel_scale, slaney_hz_to_mel, slaney_mel_to_hz, MelBank};
+pub use mel::{kaldi_mel_scale, slaney_hz_to_mel, slaney_mel_to_hz, MelBank, MAX_FFT_LEN};
 pub use window::{periodic_hann, WindowType};
