@@ -7,6 +7,7 @@
 
 pub mod audio;
 pub mod error;
+pub mod features;
 
 pub use audio::{Audio, DecodeOptions};
 pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,40 @@
+//! Front ends: pure functions from samples to the features a model takes.
+//!
+//! - [`Fbank`]: Kaldi-compatible log mel filterbank, the front end of
+//!   3D-Speaker (CAM++, ERes2Net), WeSpeaker and sherpa-onnx speaker models;
+//!   equal to kaldi-native-fbank and `torchaudio.compliance.kaldi.fbank`.
+//! - [`Ge2eMel`]: Resemblyzer's GE2E front end (volume normalisation, linear
+//!   librosa mel power), with [`ge2e_partial_slices`] to cut an utterance
+//!   into the partial utterances the encoder averages.
+//!
+//! Both return [`Features`], a row-major `[frames, bins]` matrix, and are
+//! checked against golden outputs of the Python references
+//! (`scripts/gen_feature_golden.py`, `tests/features_golden.rs`).
+//!
+//! ```
+//! use voiceprint_core::features::{Fbank, FbankOptions};
+//!
+//! let fbank = Fbank::new(FbankOptions::wespeaker())?;
+//! let feats = fbank.compute(&vec![0.0f32; 8_000])?;
+//! assert_eq!(feats.dim(), 80);
+//! # Ok::<(), voiceprint_core::Error>(())
+//! ```
+
+mod fbank;
+mod fbank_options;
+mod framing;
+mod ge2e;
+mod ge2e_partials;
+mod matrix;
+mod mel;
+mod window;
+
+pub use fbank::{Fbank, LOG_FLOOR};
+pub use fbank_options::{FbankOptions, FeatureNormalization};
+pub use ge2e::{ge2e_volume_gain, Ge2eMel, Ge2eMelOptions};
+pub use ge2e_partials::{
+    ge2e_partial_slices, GE2E_MIN_COVERAGE, GE2E_PARTIAL_FRAMES, GE2E_PARTIAL_RATE,
+};
+pub use matrix::Features;
+pub use mel::{kaldi_mel_scale, slaney_hz_to_mel, slaney_mel_to_hz, MelBank, MAX_FFT_LEN};
+pub use window::{periodic_hann, WindowType};
