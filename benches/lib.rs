@@ -17,7 +17,11 @@ pub fn repo_root() -> PathBuf {
 /// `../shared/data` concatenated, or the example clips when it is absent.
 pub fn speech(seconds: f32) -> Audio {
     let shared = repo_root().join("../shared/data/librispeech-train-clean-100");
-    let dir = if shared.is_dir() { shared } else { repo_root().join("examples/audio") };
+    let dir = if shared.is_dir() {
+        shared
+    } else {
+        repo_root().join("examples/audio")
+    };
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|rd| rd.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
@@ -29,7 +33,9 @@ pub fn speech(seconds: f32) -> Audio {
         if samples.len() >= want {
             break;
         }
-        if let Ok(a) = Audio::from_path(f, &DecodeOptions::default()).and_then(|a| a.resample(16000)) {
+        if let Ok(a) =
+            Audio::from_path(f, &DecodeOptions::default()).and_then(|a| a.resample(16000))
+        {
             samples.extend_from_slice(a.samples());
         }
     }

@@ -43,7 +43,9 @@ fn search(c: &mut Criterion) {
                 .expect("upsert");
         }
         let q = vectors(1, dim).remove(0);
-        g.bench_function(format!("{n}x{dim}"), |b| b.iter(|| store.search(&q, 10, None).expect("search")));
+        g.bench_function(format!("{n}x{dim}"), |b| {
+            b.iter(|| store.search(&q, 10, None).expect("search"))
+        });
     }
     g.finish();
 }

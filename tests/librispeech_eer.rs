@@ -9,16 +9,16 @@ use std::time::Instant;
 
 use voiceprint_core::audio::{Audio, DecodeOptions};
 use voiceprint_core::embed::{Embedding, OnnxSpeakerEncoder, SpeakerEncoder};
-use voiceprint_core::score::{eer, far_frr};
+use voiceprint_core::score::{eer, far_frr, AsNorm};
 use voiceprint_core::store::{SqliteStore, VectorStore};
 use voiceprint_core::Voiceprints;
 use voiceprint_tests::{librispeech_dir, librispeech_utterances, runtime, setup_model};
 
-/// Bars with margin over the measured figures (EER 3.6 %, top-1 97.2 %
+/// Bars with margin over the measured figures (EER 3.59 %, top-1 94.8 %
 /// for GE2E on this set); a regression in decode, resampling, the mel
 /// front end or the model conversion moves them far past these.
-const MAX_EER: f32 = 0.06;
-const MIN_TOP1: f32 = 0.93;
+const MAX_EER: f32 = 0.05;
+const MIN_TOP1: f32 = 0.92;
 
 struct Halves {
     ids: Vec<String>,
@@ -29,7 +29,11 @@ struct Halves {
 fn embed_halves(enc: &OnnxSpeakerEncoder) -> Option<Halves> {
     let dir = librispeech_dir()?;
     let utts = librispeech_utterances(&dir);
-    assert!(utts.len() >= 200, "expected 251 utterances, found {}", utts.len());
+    assert!(
+        utts.len() >= 200,
+        "expected 251 utterances, found {}",
+        utts.len()
+    );
     let opts = DecodeOptions::default();
     let start = Instant::now();
     let mut ids = Vec::new();
@@ -63,7 +67,9 @@ fn embed_halves(enc: &OnnxSpeakerEncoder) -> Option<Halves> {
 
 #[test]
 fn ge2e_eer_on_librispeech_halves() {
-    let Some(model) = setup_model("ge2e-resemblyzer.onnx") else { return };
+    let Some(model) = setup_model("ge2e-resemblyzer.onnx") else {
+        return;
+    };
     let enc = OnnxSpeakerEncoder::from_preset(&model, "ge2e-resemblyzer", &runtime()).unwrap();
     let Some(h) = embed_halves(&enc) else { return };
 
@@ -92,6 +98,36 @@ fn ge2e_eer_on_librispeech_halves() {
         nontarget.len()
     );
 
+    // AS-norm with a disjoint cohort: the first half of the speakers'
+    // enrolment voiceprints normalise the trials among the second half.
+    let half = h.ids.len() / 2;
+    let cohort: Vec<Vec<f32>> = h.enroll[..half].iter().map(|e| e.vector.clone()).collect();
+    let norm = AsNorm::new(&cohort, 100).unwrap();
+    let (mut raw_t, mut raw_n, mut norm_t, mut norm_n) = (vec![], vec![], vec![], vec![]);
+    for i in half..h.ids.len() {
+        for j in half..h.ids.len() {
+            let s = h.test[i].similarity(&h.enroll[j]).unwrap();
+            let z = norm.normalize(s, &h.enroll[j].vector, &h.test[i].vector).unwrap();
+            if i == j {
+                raw_t.push(s);
+                norm_t.push(z);
+            } else {
+                raw_n.push(s);
+                norm_n.push(z);
+            }
+        }
+    }
+    let raw = eer(&raw_t, &raw_n).unwrap();
+    let normed = eer(&norm_t, &norm_n).unwrap();
+    println!(
+        "second half of the speakers ({} target, {} non-target trials): EER {:.2} % raw, {:.2} % with AS-norm (cohort {}, top 100)",
+        raw_t.len(),
+        raw_n.len(),
+        100.0 * raw.eer,
+        100.0 * normed.eer,
+        cohort.len()
+    );
+
     // Identification through the engine and a durable store, reopened.
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("speakers.db");
@@ -114,12 +150,22 @@ fn ge2e_eer_on_librispeech_halves() {
         }
         // The candidate list of an identify call restricts the answer.
         let cands = [id.as_str(), h.ids[0].as_str()];
-        let who = vp.identify_embedding(t, 5, Some(&cands), Some(-1.0)).unwrap();
+        let who = vp
+            .identify_embedding(t, 5, Some(&cands), Some(-1.0))
+            .unwrap();
         assert!(who.matches.iter().all(|m| cands.contains(&m.id.as_str())));
     }
     let top1 = correct as f32 / h.ids.len() as f32;
-    println!("GE2E identification among {} speakers: top-1 {:.1} %", h.ids.len(), 100.0 * top1);
+    println!(
+        "GE2E identification among {} speakers: top-1 {:.1} %",
+        h.ids.len(),
+        100.0 * top1
+    );
 
-    assert!(result.eer < MAX_EER, "EER {:.3} above the bar {MAX_EER}", result.eer);
+    assert!(
+        result.eer < MAX_EER,
+        "EER {:.3} above the bar {MAX_EER}",
+        result.eer
+    );
     assert!(top1 > MIN_TOP1, "top-1 {top1:.3} below the bar {MIN_TOP1}");
 }

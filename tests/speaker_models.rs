@@ -32,8 +32,13 @@ fn assert_unit(v: &[f32]) {
 fn three_d_speaker_architectures_embed_real_speech() {
     let a = speech("examples/audio/103-enroll.flac");
     let b = speech("examples/audio/1034-test.flac");
-    for (file, preset) in [("campplus_random.onnx", "campplus"), ("eres2net_random.onnx", "eres2net")] {
-        let Some(path) = shared_model(file) else { return };
+    for (file, preset) in [
+        ("campplus_random.onnx", "campplus"),
+        ("eres2net_random.onnx", "eres2net"),
+    ] {
+        let Some(path) = shared_model(file) else {
+            return;
+        };
         let enc = OnnxSpeakerEncoder::from_preset(&path, preset, &runtime()).unwrap();
         assert_eq!(enc.dim(), 192, "{file}");
         assert_eq!(enc.model_id(), preset);
@@ -57,7 +62,9 @@ fn three_d_speaker_architectures_embed_real_speech() {
 
 #[test]
 fn long_audio_is_embedded_in_averaged_windows() {
-    let Some(path) = shared_model("campplus_random.onnx") else { return };
+    let Some(path) = shared_model("campplus_random.onnx") else {
+        return;
+    };
     let mut spec = voiceprint_core::embed::ModelSpec::preset("campplus").unwrap();
     spec.max_window_seconds = 3.0;
     let enc = OnnxSpeakerEncoder::load(&path, Some(spec), &runtime()).unwrap();
@@ -65,22 +72,35 @@ fn long_audio_is_embedded_in_averaged_windows() {
     // 4 s of audio with 3-s windows: two half-overlapping windows, averaged.
     let e = enc.embed_audio(&clip).unwrap();
     assert_unit(&e.vector);
-    let first = enc.embed_audio(&clip.slice_secs(0.0, 3.0).unwrap()).unwrap();
+    let first = enc
+        .embed_audio(&clip.slice_secs(0.0, 3.0).unwrap())
+        .unwrap();
     let sim = e.similarity(&first).unwrap();
-    assert!(sim < 0.99999 && sim > 0.5, "window average should differ from one window: {sim}");
+    assert!(
+        sim < 0.99999 && sim > 0.5,
+        "window average should differ from one window: {sim}"
+    );
 }
 
 #[test]
 fn too_short_audio_and_missing_models_are_typed_errors() {
-    let Some(path) = shared_model("campplus_random.onnx") else { return };
+    let Some(path) = shared_model("campplus_random.onnx") else {
+        return;
+    };
     let enc = OnnxSpeakerEncoder::from_preset(&path, "campplus", &runtime()).unwrap();
     let short = Audio::from_pcm_f32(&[0.01; 4000], 16000, 1).unwrap();
-    assert!(matches!(enc.embed_audio(&short), Err(Error::AudioTooShort { .. })));
-    let err = OnnxSpeakerEncoder::from_preset("/no/such/model.onnx", "campplus", &runtime()).unwrap_err();
+    assert!(matches!(
+        enc.embed_audio(&short),
+        Err(Error::AudioTooShort { .. })
+    ));
+    let err =
+        OnnxSpeakerEncoder::from_preset("/no/such/model.onnx", "campplus", &runtime()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ModelLoad);
     let err = OnnxSpeakerEncoder::from_preset(&path, "no-such-preset", &runtime()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidModelSpec);
     // A file that is not ONNX.
-    let err = OnnxSpeakerEncoder::from_preset(repo_root().join("README.md"), "campplus", &runtime()).unwrap_err();
+    let err =
+        OnnxSpeakerEncoder::from_preset(repo_root().join("README.md"), "campplus", &runtime())
+            .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ModelLoad, "{err}");
 }

@@ -49,10 +49,19 @@ fn parse_args() -> std::result::Result<Options, String> {
             "--db" => o.db = Some(PathBuf::from(value("--db")?)),
             "--k" => o.k = value("--k")?.parse().map_err(|e| format!("--k: {e}"))?,
             "--threshold" => {
-                o.threshold = Some(value("--threshold")?.parse().map_err(|e| format!("--threshold: {e}"))?)
+                o.threshold = Some(
+                    value("--threshold")?
+                        .parse()
+                        .map_err(|e| format!("--threshold: {e}"))?,
+                )
             }
             "--candidates" => {
-                o.candidates = Some(value("--candidates")?.split(',').map(str::to_string).collect())
+                o.candidates = Some(
+                    value("--candidates")?
+                        .split(',')
+                        .map(str::to_string)
+                        .collect(),
+                )
             }
             _ => o.rest.push(a),
         }
@@ -65,7 +74,11 @@ fn parse_args() -> std::result::Result<Options, String> {
 
 fn open(o: &Options, force_memory: bool) -> Result<Voiceprints> {
     let start = Instant::now();
-    let enc = Arc::new(OnnxSpeakerEncoder::from_preset(&o.model, &o.preset, &RuntimeConfig::default())?);
+    let enc = Arc::new(OnnxSpeakerEncoder::from_preset(
+        &o.model,
+        &o.preset,
+        &RuntimeConfig::default(),
+    )?);
     let store: Arc<dyn VectorStore> = match (&o.db, force_memory) {
         (Some(db), false) => Arc::new(SqliteStore::create_or_open(db, enc.model_id(), enc.dim())?),
         _ => Arc::new(MemoryStore::new(enc.model_id(), enc.dim())?),
@@ -83,14 +96,21 @@ fn files_with(dir: &Path, tag: &str) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| rd.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
-    v.retain(|p| p.file_stem().and_then(|s| s.to_str()).is_some_and(|s| s.ends_with(tag)));
+    v.retain(|p| {
+        p.file_stem()
+            .and_then(|s| s.to_str())
+            .is_some_and(|s| s.ends_with(tag))
+    });
     v.sort();
     v
 }
 
 fn speaker_of(p: &Path) -> String {
     let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("?");
-    stem.rsplit_once('-').map(|(a, _)| a).unwrap_or(stem).to_string()
+    stem.rsplit_once('-')
+        .map(|(a, _)| a)
+        .unwrap_or(stem)
+        .to_string()
 }
 
 fn demo(o: &Options, dir: &Path) -> Result<bool> {
@@ -100,10 +120,18 @@ fn demo(o: &Options, dir: &Path) -> Result<bool> {
     for f in &enroll {
         let t = Instant::now();
         let out = vp.enroll(&speaker_of(f), &[AudioInput::Path(f)])?;
-        println!("enrolled {:<8} from {} ({:.0} ms)", out.id, f.display(), t.elapsed().as_secs_f64() * 1e3);
+        println!(
+            "enrolled {:<8} from {} ({:.0} ms)",
+            out.id,
+            f.display(),
+            t.elapsed().as_secs_f64() * 1e3
+        );
     }
     let mut all_right = true;
-    println!("\n{:<26} {:<10} {:>7}   verify(claimed = true speaker)", "test file", "identified", "score");
+    println!(
+        "\n{:<26} {:<10} {:>7}   verify(claimed = true speaker)",
+        "test file", "identified", "score"
+    );
     for f in &tests {
         let truth = speaker_of(f);
         let who = vp.identify(AudioInput::Path(f), o.k, None, o.threshold)?;
@@ -112,9 +140,15 @@ fn demo(o: &Options, dir: &Path) -> Result<bool> {
             .best
             .as_ref()
             .map(|m| (m.id.clone(), m.score))
-            .unwrap_or(("unknown".into(), who.matches.first().map_or(0.0, |m| m.score)));
+            .unwrap_or((
+                "unknown".into(),
+                who.matches.first().map_or(0.0, |m| m.score),
+            ));
         all_right &= name == truth && v.accepted;
-        let file = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let file = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         println!(
             "{file:<26} {name:<10} {score:>7.3}   {} score {:.3} (threshold {:.2})",
             if v.accepted { "accepted" } else { "rejected" },
@@ -131,28 +165,57 @@ fn run(o: &Options) -> Result<bool> {
     let args = &o.rest[1..];
     let usage = |what: &str| voiceprint_core::Error::invalid_argument("command", what.to_string());
     match cmd {
-        "demo" => demo(o, Path::new(args.first().map(String::as_str).unwrap_or("examples/audio"))),
+        "demo" => demo(
+            o,
+            Path::new(args.first().map(String::as_str).unwrap_or("examples/audio")),
+        ),
         "enroll" => {
-            let (id, files) = args.split_first().ok_or_else(|| usage("enroll ID FILE..."))?;
-            let inputs: Vec<AudioInput> = files.iter().map(|f| AudioInput::Path(Path::new(f))).collect();
+            let (id, files) = args
+                .split_first()
+                .ok_or_else(|| usage("enroll ID FILE..."))?;
+            let inputs: Vec<AudioInput> = files
+                .iter()
+                .map(|f| AudioInput::Path(Path::new(f)))
+                .collect();
             let out = open(o, false)?.enroll(id, &inputs)?;
-            println!("enrolled {} ({} utterances in total)", out.id, out.enrollment_count);
+            println!(
+                "enrolled {} ({} utterances in total)",
+                out.id, out.enrollment_count
+            );
             Ok(true)
         }
         "identify" => {
             let file = args.first().ok_or_else(|| usage("identify FILE"))?;
-            let cands: Option<Vec<&str>> = o.candidates.as_ref().map(|c| c.iter().map(String::as_str).collect());
-            let who = open(o, false)?.identify(AudioInput::Path(Path::new(file)), o.k, cands.as_deref(), o.threshold)?;
+            let cands: Option<Vec<&str>> = o
+                .candidates
+                .as_ref()
+                .map(|c| c.iter().map(String::as_str).collect());
+            let who = open(o, false)?.identify(
+                AudioInput::Path(Path::new(file)),
+                o.k,
+                cands.as_deref(),
+                o.threshold,
+            )?;
             for m in &who.matches {
                 println!("{:<20} {:.4}", m.id, m.score);
             }
-            println!("best: {}", who.best.map(|m| m.id).unwrap_or_else(|| "unknown".into()));
+            println!(
+                "best: {}",
+                who.best.map(|m| m.id).unwrap_or_else(|| "unknown".into())
+            );
             Ok(true)
         }
         "verify" => {
-            let [id, file] = args else { return Err(usage("verify ID FILE")) };
+            let [id, file] = args else {
+                return Err(usage("verify ID FILE"));
+            };
             let v = open(o, false)?.verify(id, AudioInput::Path(Path::new(file)), o.threshold)?;
-            println!("score {:.4} threshold {:.3} -> {}", v.score, v.threshold, if v.accepted { "accepted" } else { "rejected" });
+            println!(
+                "score {:.4} threshold {:.3} -> {}",
+                v.score,
+                v.threshold,
+                if v.accepted { "accepted" } else { "rejected" }
+            );
             Ok(v.accepted)
         }
         "list" => {

@@ -1,19 +1,47 @@
 //! voiceprint-core: speaker voiceprints and image feature vectors, in process.
 //!
 //! Audio in, L2-normalised embeddings out; a durable vector store; scoring.
-//! Modules follow the data flow of the design: input (`audio`, `image`),
-//! front ends (`features`), `runtime`, extractors (`embed`), `store`, `score`,
-//! and the engines.
+//! Modules follow the data flow of the design, top to bottom:
+//!
+//! | layer | modules |
+//! | --- | --- |
+//! | input | [`audio`] (decode, downmix, resample) |
+//! | front ends | [`features`] (Kaldi fbank, GE2E mel), [`vad`] (Silero) |
+//! | runtime | [`runtime`] (ONNX Runtime, loaded dynamically) |
+//! | extractors | [`embed`] (`SpeakerEncoder`, `ModelSpec`, presets) |
+//! | store | [`store`] (`MemoryStore`, `SqliteStore`) |
+//! | scoring | [`score`] (cosine, EER, threshold at FAR, AS-norm) |
+//! | engines | [`engine`] (`Voiceprints`) |
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use voiceprint_core::{MemoryStore, OnnxSpeakerEncoder, RuntimeConfig, SpeakerEncoder, Voiceprints};
+//!
+//! let enc = Arc::new(OnnxSpeakerEncoder::from_preset(
+//!     "models/ge2e-resemblyzer.onnx", "ge2e-resemblyzer", &RuntimeConfig::default())?);
+//! let store = Arc::new(MemoryStore::new(enc.model_id(), enc.dim())?);
+//! let vp = Voiceprints::new(enc, store)?;
+//! vp.enroll("alice", &["alice.wav".into()])?;
+//! let v = vp.verify("alice", "who-is-this.mp3".into(), None)?;
+//! println!("score {:.3}, accepted: {}", v.score, v.accepted);
+//! # Ok::<(), voiceprint_core::Error>(())
+//! ```
 
 pub mod audio;
-pub mod error;
-pub mod features;
-
-pub use audio::{Audio, DecodeOptions};
-pub use error::{Error, ErrorKind, Result};
-pub mod runtime;
 pub mod embed;
 pub mod engine;
+pub mod error;
+pub mod features;
+pub mod runtime;
 pub mod score;
 pub mod store;
 pub mod vad;
+
+pub use audio::{Audio, DecodeOptions};
+pub use embed::{AudioInput, Embedding, ModelSpec, OnnxSpeakerEncoder, SpeakerEncoder};
+pub use engine::{
+    EnrollOutcome, Identification, SpeakerInfo, VerifyOutcome, Voiceprints, VoiceprintsConfig,
+};
+pub use error::{Error, ErrorKind, Result};
+pub use runtime::{ExecutionProvider, RuntimeConfig};
+pub use store::{Match, MemoryStore, Record, RecordMeta, SqliteStore, Status, VectorStore};

@@ -5,13 +5,15 @@ use rayon::prelude::*;
 
 use super::{AudioInput, Embedding, FrontEnd, ModelSpec, SpeakerEncoder};
 use crate::audio::{Audio, DecodeOptions};
-use crate::features::{ge2e_partial_slices, Fbank, FeatureNormalization, Features, Ge2eMel};
+use crate::features::{
+    Fbank, FeatureNormalization, Features, Ge2eMel, GE2E_MIN_COVERAGE, GE2E_PARTIAL_RATE,
+};
 use crate::runtime::{Model, RuntimeConfig};
 use crate::{Error, Result};
 
-/// Most GE2E partial windows sent to the model in one run; bounds memory
+/// Most windows (GE2E partials, fbank chunks) sent to the model in one run; bounds memory
 /// for very long audio while keeping batches large enough to be efficient.
-const GE2E_MAX_BATCH: usize = 64;
+const MAX_BATCH: usize = 64;
 
 enum Front {
     Fbank(Fbank),
@@ -99,7 +101,7 @@ impl OnnxSpeakerEncoder {
         };
         let feat_dim = match &front {
             Front::Fbank(f) => f.options().num_mel_bins,
-            Front::Ge2e(g) => g.num_mels(),
+            Front::Ge2e(g) => g.options().n_mels,
         };
         if input.shape.len() != 3 {
             return Err(Error::InvalidModelSpec {
@@ -171,7 +173,8 @@ impl OnnxSpeakerEncoder {
 
     /// Decodes any [`AudioInput`] and embeds it.
     pub fn embed<'a>(&self, input: impl Into<AudioInput<'a>>) -> Result<Embedding> {
-        let audio = input.into().decode(&self.decode)?;
+        let input = input.into();
+        let audio = input.decode(&self.decode)?;
         self.embed_audio(&audio)
     }
 
@@ -211,35 +214,17 @@ impl OnnxSpeakerEncoder {
                     .into_iter()
                     .map(|r| feats.slice_frames(r))
                     .collect();
-                if f.options().normalization == FeatureNormalization::MeanOverTime {
+                // `compute` normalised over the whole utterance; a model that
+                // sees windows was trained on each window normalised by itself.
+                if out.len() > 1 && f.options().normalization == FeatureNormalization::MeanOverTime
+                {
                     out.iter_mut().for_each(Features::subtract_mean);
                 }
                 Ok(out)
             }
-            Front::Ge2e(g) => {
-                // Resemblyzer pads the waveform so the last partial window is
-                // full, then slices the mel spectrogram into 160-frame partials.
-                let (ranges, padded_len) = ge2e_partial_slices(samples.len());
-                let mut padded = samples.to_vec();
-                if padded_len > padded.len() {
-                    padded.resize(padded_len, 0.0);
-                }
-                let mel = g.compute(&padded)?;
-                ranges
-                    .into_iter()
-                    .map(|r| {
-                        if r.end > mel.num_frames() {
-                            return Err(Error::Inference {
-                                detail: format!(
-                                    "partial window {r:?} beyond {} mel frames",
-                                    mel.num_frames()
-                                ),
-                            });
-                        }
-                        Ok(mel.slice_frames(r))
-                    })
-                    .collect()
-            }
+            // Resemblyzer's embed_utterance: volume-normalise, pad so the last
+            // 160-frame partial window is full, slice the mel spectrogram.
+            Front::Ge2e(g) => g.compute_partials(samples, GE2E_PARTIAL_RATE, GE2E_MIN_COVERAGE),
         }
     }
 
@@ -252,8 +237,7 @@ impl OnnxSpeakerEncoder {
             let frames = windows[i].num_frames();
             let feat_dim = windows[i].dim();
             let mut j = i + 1;
-            while j < windows.len() && j - i < GE2E_MAX_BATCH && windows[j].num_frames() == frames
-            {
+            while j < windows.len() && j - i < MAX_BATCH && windows[j].num_frames() == frames {
                 j += 1;
             }
             let mut data = Vec::with_capacity((j - i) * frames * feat_dim);

@@ -2,4 +2,6 @@
 
 mod voiceprints;
 
-pub use voiceprints::{EnrollOutcome, Identification, SpeakerInfo, VerifyOutcome, Voiceprints, VoiceprintsConfig};
+pub use voiceprints::{
+    EnrollOutcome, Identification, SpeakerInfo, VerifyOutcome, Voiceprints, VoiceprintsConfig,
+};

@@ -215,11 +215,16 @@ impl Voiceprints {
         let existing = self.store.get(id)?;
         let now = now_ms();
         let added = u32::try_from(embeddings.len()).unwrap_or(u32::MAX);
-        let mut items: Vec<(&[f32], f32)> =
-            embeddings.iter().map(|e| (e.vector.as_slice(), 1.0)).collect();
+        let mut items: Vec<(&[f32], f32)> = embeddings
+            .iter()
+            .map(|e| (e.vector.as_slice(), 1.0))
+            .collect();
         let (meta, updated) = match &existing {
             Some(rec) => {
-                items.push((rec.vector.as_slice(), rec.meta.enrollment_count.max(1) as f32));
+                items.push((
+                    rec.vector.as_slice(),
+                    rec.meta.enrollment_count.max(1) as f32,
+                ));
                 let mut meta = rec.meta.clone();
                 meta.enrollment_count = meta.enrollment_count.saturating_add(added);
                 meta.updated_at_ms = now;
@@ -278,7 +283,12 @@ impl Voiceprints {
         self.verify_record(&rec, embedding, threshold)
     }
 
-    fn verify_record(&self, rec: &Record, emb: &Embedding, threshold: f32) -> Result<VerifyOutcome> {
+    fn verify_record(
+        &self,
+        rec: &Record,
+        emb: &Embedding,
+        threshold: f32,
+    ) -> Result<VerifyOutcome> {
         let score = crate::score::dot(&rec.vector, &emb.vector);
         Ok(VerifyOutcome {
             score,
@@ -357,7 +367,9 @@ impl Voiceprints {
     }
 
     fn require(&self, id: &str) -> Result<Record> {
-        self.store.get(id)?.ok_or_else(|| Error::NotFound { id: id.to_string() })
+        self.store
+            .get(id)?
+            .ok_or_else(|| Error::NotFound { id: id.to_string() })
     }
 
     fn check_embedding(&self, e: &Embedding) -> Result<()> {
@@ -405,7 +417,10 @@ mod tests {
         }
         fn embed_audio(&self, audio: &Audio) -> Result<Embedding> {
             let s = audio.samples();
-            let crossings = s.windows(2).filter(|w| (w[0] < 0.0) != (w[1] < 0.0)).count();
+            let crossings = s
+                .windows(2)
+                .filter(|w| (w[0] < 0.0) != (w[1] < 0.0))
+                .count();
             let hz = crossings as f32 / 2.0 / audio.duration_secs();
             let theta = hz / 1000.0;
             Embedding::from_raw(vec![theta.cos(), theta.sin(), 0.1], Arc::from("tone"))
@@ -452,7 +467,9 @@ mod tests {
         assert_eq!(who.best.as_ref().unwrap().id, "alice");
         assert_eq!(who.matches.len(), 2);
         // Candidates restrict the search: alice is not among them.
-        let who = vp.identify(pcm(&a2), 3, Some(&["bob", "carol"]), None).unwrap();
+        let who = vp
+            .identify(pcm(&a2), 3, Some(&["bob", "carol"]), None)
+            .unwrap();
         assert!(who.matches.iter().all(|m| m.id != "alice"));
         assert!(who.best.is_none(), "below threshold means unknown: {who:?}");
     }
@@ -465,7 +482,11 @@ mod tests {
         vp.set_status("alice", Status::Disabled).unwrap();
         let v = vp.verify("alice", pcm(&a), None).unwrap();
         assert!(!v.accepted && v.score > 0.99);
-        assert!(vp.identify(pcm(&a), 1, None, None).unwrap().matches.is_empty());
+        assert!(vp
+            .identify(pcm(&a), 1, None, None)
+            .unwrap()
+            .matches
+            .is_empty());
         vp.set_status("alice", Status::Active).unwrap();
         assert!(vp.verify("alice", pcm(&a), None).unwrap().accepted);
     }
@@ -494,8 +515,14 @@ mod tests {
         let vp = engine();
         let a = tone(200.0);
         assert!(matches!(vp.enroll("x", &[]), Err(Error::EmptyInput { .. })));
-        assert!(matches!(vp.verify("ghost", pcm(&a), None), Err(Error::NotFound { .. })));
-        assert!(matches!(vp.set_status("ghost", Status::Disabled), Err(Error::NotFound { .. })));
+        assert!(matches!(
+            vp.verify("ghost", pcm(&a), None),
+            Err(Error::NotFound { .. })
+        ));
+        assert!(matches!(
+            vp.set_status("ghost", Status::Disabled),
+            Err(Error::NotFound { .. })
+        ));
         assert!(matches!(
             vp.verify("ghost", pcm(&a), Some(f32::NAN)),
             Err(Error::InvalidArgument { .. })

@@ -54,7 +54,10 @@ impl Runtime {
         let version = parse_version(ort::info())
             .or_else(|| {
                 // The wheel's `libonnxruntime.so` may be a link to the versioned file.
-                let real = found.path.canonicalize().unwrap_or_else(|_| found.path.clone());
+                let real = found
+                    .path
+                    .canonicalize()
+                    .unwrap_or_else(|_| found.path.clone());
                 version_from_file_name(&real)
             })
             .unwrap_or_else(|| "unknown".to_string());

@@ -25,7 +25,10 @@ const LIB_PREFIXES: &[&str] = &["libonnxruntime"];
 
 /// The folder `scripts/setup.sh` fills, as seen from this crate's sources.
 /// Only meaningful for builds from a checkout; harmless elsewhere.
-const SETUP_LIB_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../third_party/onnxruntime/lib");
+const SETUP_LIB_DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../third_party/onnxruntime/lib"
+);
 
 /// Finds `libonnxruntime`, in this order:
 ///
@@ -155,7 +158,8 @@ mod tests {
 
     #[test]
     fn explicit_missing_path_is_an_error_naming_it() {
-        let err = locate_onnxruntime(Some(Path::new("/nonexistent/libonnxruntime.so"))).unwrap_err();
+        let err =
+            locate_onnxruntime(Some(Path::new("/nonexistent/libonnxruntime.so"))).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("/nonexistent/libonnxruntime.so"), "{msg}");
         assert!(msg.contains("VOICEPRINT_ORT_LIB"), "{msg}");

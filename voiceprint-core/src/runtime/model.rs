@@ -174,8 +174,10 @@ impl Model {
         inputs: &[(&str, InputTensor<'_>)],
         outputs: &[&str],
     ) -> Result<Vec<(Vec<usize>, Vec<f32>)>> {
-        let mut values: Vec<(std::borrow::Cow<'_, str>, ort::session::SessionInputValue<'_>)> =
-            Vec::with_capacity(inputs.len());
+        let mut values: Vec<(
+            std::borrow::Cow<'_, str>,
+            ort::session::SessionInputValue<'_>,
+        )> = Vec::with_capacity(inputs.len());
         for (name, t) in inputs {
             let v: ort::session::SessionInputValue<'_> = match *t {
                 InputTensor::F32 { shape, data } => {
@@ -198,7 +200,10 @@ impl Model {
                     detail: format!("model produced no output named `{name}`"),
                 })?;
                 let (shape, data) = value.try_extract_tensor::<f32>()?;
-                let dims = shape.iter().map(|&d| usize::try_from(d).unwrap_or(0)).collect();
+                let dims = shape
+                    .iter()
+                    .map(|&d| usize::try_from(d).unwrap_or(0))
+                    .collect();
                 Ok((dims, data.to_vec()))
             })
             .collect()
@@ -232,7 +237,10 @@ fn find<'a>(
         detail: format!(
             "model has no {what} {}; it has: {}",
             name.map(|n| format!("named `{n}`")).unwrap_or_default(),
-            list.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+            list.iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     })
 }

@@ -139,7 +139,10 @@ mod tests {
 
     #[test]
     fn parses_provider_names() {
-        assert_eq!("cpu".parse::<ExecutionProvider>().unwrap(), ExecutionProvider::Cpu);
+        assert_eq!(
+            "cpu".parse::<ExecutionProvider>().unwrap(),
+            ExecutionProvider::Cpu
+        );
         assert_eq!(
             "CUDA:1".parse::<ExecutionProvider>().unwrap(),
             ExecutionProvider::Cuda { device_id: 1 }
@@ -150,7 +153,10 @@ mod tests {
         );
         assert!("tpu".parse::<ExecutionProvider>().is_err());
         assert!("cuda:x".parse::<ExecutionProvider>().is_err());
-        for p in [ExecutionProvider::Cpu, ExecutionProvider::Cuda { device_id: 2 }] {
+        for p in [
+            ExecutionProvider::Cpu,
+            ExecutionProvider::Cuda { device_id: 2 },
+        ] {
             assert_eq!(p.to_string().parse::<ExecutionProvider>().unwrap(), p);
         }
     }

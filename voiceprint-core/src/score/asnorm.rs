@@ -41,13 +41,20 @@ impl AsNorm {
         let mut flat = Vec::with_capacity(cohort.len() * dim);
         for v in cohort {
             if v.len() != dim {
-                return Err(Error::DimensionMismatch { expected: dim, actual: v.len() });
+                return Err(Error::DimensionMismatch {
+                    expected: dim,
+                    actual: v.len(),
+                });
             }
             let mut u = v.clone();
             l2_normalize(&mut u)?;
             flat.extend_from_slice(&u);
         }
-        Ok(AsNorm { cohort: flat, dim, top_n: top_n.min(cohort.len()) })
+        Ok(AsNorm {
+            cohort: flat,
+            dim,
+            top_n: top_n.min(cohort.len()),
+        })
     }
 
     /// Number of cohort vectors.
@@ -58,9 +65,16 @@ impl AsNorm {
     /// Mean and standard deviation of the `top_n` highest cohort scores of `v`.
     pub fn stats(&self, v: &[f32]) -> Result<(f32, f32)> {
         if v.len() != self.dim {
-            return Err(Error::DimensionMismatch { expected: self.dim, actual: v.len() });
+            return Err(Error::DimensionMismatch {
+                expected: self.dim,
+                actual: v.len(),
+            });
         }
-        let mut scores: Vec<f32> = self.cohort.chunks_exact(self.dim).map(|c| dot(c, v)).collect();
+        let mut scores: Vec<f32> = self
+            .cohort
+            .chunks_exact(self.dim)
+            .map(|c| dot(c, v))
+            .collect();
         let k = self.top_n;
         scores.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
         let top = &scores[..k];

@@ -14,7 +14,10 @@ fn check_scores(name: &'static str, scores: &[f32]) -> Result<()> {
         return Err(Error::invalid_argument(name, "no scores"));
     }
     if let Some(i) = scores.iter().position(|s| !s.is_finite()) {
-        return Err(Error::invalid_argument(name, format!("score {i} is not finite")));
+        return Err(Error::invalid_argument(
+            name,
+            format!("score {i} is not finite"),
+        ));
     }
     Ok(())
 }
@@ -74,16 +77,26 @@ pub fn eer(target: &[f32], nontarget: &[f32]) -> Result<EerResult> {
             // Crossing between the previous point and this one.
             let d_prev = far_prev - frr_prev;
             let d_now = frr - far;
-            let w = if d_prev + d_now > 0.0 { d_prev / (d_prev + d_now) } else { 0.0 };
+            let w = if d_prev + d_now > 0.0 {
+                d_prev / (d_prev + d_now)
+            } else {
+                0.0
+            };
             let eer = frr_prev + w * (frr - frr_prev);
             let threshold = thr_prev + (w as f32) * (thr - thr_prev);
-            return Ok(EerResult { eer: eer as f32, threshold });
+            return Ok(EerResult {
+                eer: eer as f32,
+                threshold,
+            });
         }
         frr_prev = frr;
         far_prev = far;
         thr_prev = thr;
     }
-    Ok(EerResult { eer: 0.0, threshold: thr_prev })
+    Ok(EerResult {
+        eer: 0.0,
+        threshold: thr_prev,
+    })
 }
 
 /// The smallest threshold whose false-accept rate on `nontarget` scores is
@@ -98,7 +111,10 @@ pub fn eer(target: &[f32], nontarget: &[f32]) -> Result<EerResult> {
 pub fn threshold_at_far(nontarget: &[f32], far: f32) -> Result<f32> {
     check_scores("nontarget_scores", nontarget)?;
     if !(0.0..=1.0).contains(&far) {
-        return Err(Error::invalid_argument("far", format!("{far} is not a rate in [0, 1]")));
+        return Err(Error::invalid_argument(
+            "far",
+            format!("{far} is not a rate in [0, 1]"),
+        ));
     }
     let mut sorted = nontarget.to_vec();
     sorted.sort_by(|a, b| b.total_cmp(a)); // descending

@@ -106,7 +106,10 @@ mod tests {
 
     #[test]
     fn degenerate_inputs_are_errors() {
-        assert!(matches!(cosine(&[1.0], &[1.0, 2.0]), Err(Error::DimensionMismatch { .. })));
+        assert!(matches!(
+            cosine(&[1.0], &[1.0, 2.0]),
+            Err(Error::DimensionMismatch { .. })
+        ));
         assert!(cosine(&[0.0, 0.0], &[1.0, 0.0]).is_err());
         assert!(cosine(&[f32::NAN, 0.0], &[1.0, 0.0]).is_err());
         assert!(l2_normalize(&mut []).is_err());

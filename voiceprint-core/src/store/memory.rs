@@ -47,7 +47,11 @@ impl MemoryStore {
         if dim == 0 {
             return Err(Error::invalid_argument("dim", "must be positive"));
         }
-        Ok(MemoryStore { model_id, dim, rows: RwLock::new(Rows::default()) })
+        Ok(MemoryStore {
+            model_id,
+            dim,
+            rows: RwLock::new(Rows::default()),
+        })
     }
 
     /// Checks a record before any write (shared with the SQLite store, which
@@ -106,7 +110,9 @@ impl VectorStore for MemoryStore {
     fn remove(&self, id: &str) -> Result<bool> {
         let mut rows = self.rows.write();
         let rows = &mut *rows;
-        let Some(i) = rows.slot.remove(id) else { return Ok(false) };
+        let Some(i) = rows.slot.remove(id) else {
+            return Ok(false);
+        };
         // Move the last row into the hole so the matrix stays contiguous.
         let last = rows.ids.len() - 1;
         if i != last {
@@ -130,7 +136,10 @@ impl VectorStore for MemoryStore {
 
     fn set_status(&self, id: &str, status: Status) -> Result<()> {
         let mut rows = self.rows.write();
-        let i = *rows.slot.get(id).ok_or_else(|| Error::NotFound { id: id.to_string() })?;
+        let i = *rows
+            .slot
+            .get(id)
+            .ok_or_else(|| Error::NotFound { id: id.to_string() })?;
         rows.meta[i].status = status;
         Ok(())
     }
@@ -151,7 +160,10 @@ impl VectorStore for MemoryStore {
         match candidates {
             None => (0..rows.ids.len()).for_each(&mut score_row),
             Some(ids) => {
-                let mut slots: Vec<usize> = ids.iter().filter_map(|id| rows.slot.get(*id).copied()).collect();
+                let mut slots: Vec<usize> = ids
+                    .iter()
+                    .filter_map(|id| rows.slot.get(*id).copied())
+                    .collect();
                 slots.sort_unstable();
                 slots.dedup();
                 slots.into_iter().for_each(&mut score_row);
@@ -160,7 +172,10 @@ impl VectorStore for MemoryStore {
         Ok(top
             .into_sorted()
             .into_iter()
-            .map(|(score, id)| Match { id: id.to_string(), score })
+            .map(|(score, id)| Match {
+                id: id.to_string(),
+                score,
+            })
             .collect())
     }
 }
@@ -171,18 +186,40 @@ mod tests {
     use proptest::prelude::*;
 
     fn rec(id: &str, v: Vec<f32>) -> Record {
-        Record { id: id.into(), vector: v, meta: RecordMeta { enrollment_count: 1, ..Default::default() } }
+        Record {
+            id: id.into(),
+            vector: v,
+            meta: RecordMeta {
+                enrollment_count: 1,
+                ..Default::default()
+            },
+        }
     }
 
     #[test]
     fn refuses_bad_records_and_queries() {
         let s = MemoryStore::new("m", 3).unwrap();
-        assert!(matches!(s.upsert(rec("a", vec![1.0, 0.0])), Err(Error::DimensionMismatch { .. })));
-        assert!(matches!(s.upsert(rec("", vec![1.0, 0.0, 0.0])), Err(Error::InvalidId { .. })));
+        assert!(matches!(
+            s.upsert(rec("a", vec![1.0, 0.0])),
+            Err(Error::DimensionMismatch { .. })
+        ));
+        assert!(matches!(
+            s.upsert(rec("", vec![1.0, 0.0, 0.0])),
+            Err(Error::InvalidId { .. })
+        ));
         assert!(s.upsert(rec("a", vec![f32::NAN, 0.0, 0.0])).is_err());
-        assert!(matches!(s.search(&[1.0, 0.0, 0.0], 0, None), Err(Error::InvalidArgument { .. })));
-        assert!(matches!(s.search(&[1.0], 1, None), Err(Error::DimensionMismatch { .. })));
-        assert!(matches!(s.set_status("x", Status::Disabled), Err(Error::NotFound { .. })));
+        assert!(matches!(
+            s.search(&[1.0, 0.0, 0.0], 0, None),
+            Err(Error::InvalidArgument { .. })
+        ));
+        assert!(matches!(
+            s.search(&[1.0], 1, None),
+            Err(Error::DimensionMismatch { .. })
+        ));
+        assert!(matches!(
+            s.set_status("x", Status::Disabled),
+            Err(Error::NotFound { .. })
+        ));
         assert!(MemoryStore::new("m", 0).is_err());
         assert!(MemoryStore::new("", 2).is_err());
     }
@@ -194,7 +231,10 @@ mod tests {
         s.upsert(rec("b", vec![0.0, 1.0])).unwrap();
         s.set_status("a", Status::Disabled).unwrap();
         let hits = s.search(&[1.0, 0.0], 5, None).unwrap();
-        assert_eq!(hits.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), vec!["b"]);
+        assert_eq!(
+            hits.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+            vec!["b"]
+        );
         assert!(s.search(&[1.0, 0.0], 5, Some(&["a"])).unwrap().is_empty());
         assert_eq!(s.get("a").unwrap().unwrap().meta.status, Status::Disabled);
     }
@@ -208,7 +248,8 @@ mod tests {
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
-            (0u8..12, proptest::collection::vec(-1.0f32..1.0, 4)).prop_map(|(i, v)| Op::Upsert(i, v)),
+            (0u8..12, proptest::collection::vec(-1.0f32..1.0, 4))
+                .prop_map(|(i, v)| Op::Upsert(i, v)),
             (0u8..12).prop_map(Op::Remove),
             (0u8..12).prop_map(Op::Disable),
         ]
@@ -291,7 +332,9 @@ mod tests {
             for _ in 0..3 {
                 scope.spawn(|| {
                     for _ in 0..200 {
-                        let hits = s.search(&[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], 5, None).unwrap();
+                        let hits = s
+                            .search(&[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], 5, None)
+                            .unwrap();
                         assert_eq!(hits.len(), 5);
                         assert!(hits.iter().all(|m| (m.score - 1.0).abs() < 1e-6));
                     }

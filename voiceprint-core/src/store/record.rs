@@ -30,7 +30,10 @@ impl std::str::FromStr for Status {
         match s.trim().to_ascii_lowercase().as_str() {
             "active" | "enabled" => Ok(Status::Active),
             "disabled" => Ok(Status::Disabled),
-            _ => Err(Error::invalid_argument("status", format!("{s:?}: use active or disabled"))),
+            _ => Err(Error::invalid_argument(
+                "status",
+                format!("{s:?}: use active or disabled"),
+            )),
         }
     }
 }
@@ -94,10 +97,16 @@ pub fn validate_id(id: &str) -> Result<()> {
 /// Checks a vector against a store's dimension and for finite values.
 pub(crate) fn validate_vector(v: &[f32], dim: usize) -> Result<()> {
     if v.len() != dim {
-        return Err(Error::DimensionMismatch { expected: dim, actual: v.len() });
+        return Err(Error::DimensionMismatch {
+            expected: dim,
+            actual: v.len(),
+        });
     }
     if let Some(i) = v.iter().position(|x| !x.is_finite()) {
-        return Err(Error::invalid_argument("vector", format!("value {i} is not finite")));
+        return Err(Error::invalid_argument(
+            "vector",
+            format!("value {i} is not finite"),
+        ));
     }
     Ok(())
 }
@@ -111,7 +120,10 @@ mod tests {
         assert!(validate_id("alice").is_ok());
         assert!(validate_id("张伟-01").is_ok());
         for bad in ["", "   ", "a\nb", "x\u{0}"] {
-            assert!(matches!(validate_id(bad), Err(Error::InvalidId { .. })), "{bad:?}");
+            assert!(
+                matches!(validate_id(bad), Err(Error::InvalidId { .. })),
+                "{bad:?}"
+            );
         }
         assert!(validate_id(&"x".repeat(257)).is_err());
         assert!(validate_id(&"x".repeat(256)).is_ok());
@@ -120,7 +132,10 @@ mod tests {
     #[test]
     fn status_parses() {
         assert_eq!("Disabled".parse::<Status>().unwrap(), Status::Disabled);
-        assert_eq!(Status::Active.as_str().parse::<Status>().unwrap(), Status::Active);
+        assert_eq!(
+            Status::Active.as_str().parse::<Status>().unwrap(),
+            Status::Active
+        );
         assert!("maybe".parse::<Status>().is_err());
     }
 }

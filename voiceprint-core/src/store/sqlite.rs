@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 use parking_lot::Mutex;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use super::{MemoryStore, Record, RecordMeta, Status, VectorStore, Match};
+use super::{Match, MemoryStore, Record, RecordMeta, Status, VectorStore};
 use crate::{Error, Result};
 
 /// Version of the file layout written by this code; files of a newer one are refused.
@@ -32,7 +32,9 @@ pub struct SqliteStore {
 }
 
 fn store_err(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Store { detail: format!("{}: {e}", path.display()) }
+    Error::Store {
+        detail: format!("{}: {e}", path.display()),
+    }
 }
 
 impl SqliteStore {
@@ -41,7 +43,10 @@ impl SqliteStore {
     pub fn create_or_open(path: impl AsRef<Path>, model_id: &str, dim: usize) -> Result<Self> {
         let path = path.as_ref();
         if model_id.trim().is_empty() || dim == 0 {
-            return Err(Error::invalid_argument("model_id/dim", "need a model id and a positive dimension"));
+            return Err(Error::invalid_argument(
+                "model_id/dim",
+                "need a model id and a positive dimension",
+            ));
         }
         let conn = Self::connect(path, true)?;
         let tx_result = (|| -> rusqlite::Result<()> {
@@ -67,17 +72,26 @@ impl SqliteStore {
                 ("dim", dim.to_string()),
                 ("created_at_ms", now.to_string()),
             ] {
-                conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)", params![k, v])?;
+                conn.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)",
+                    params![k, v],
+                )?;
             }
             Ok(())
         })();
         tx_result.map_err(|e| store_err(path, e))?;
         let store = Self::load(path, conn)?;
         if store.index.model_id() != model_id {
-            return Err(Error::ModelMismatch { store: store.index.model_id().to_string(), model: model_id.to_string() });
+            return Err(Error::ModelMismatch {
+                store: store.index.model_id().to_string(),
+                model: model_id.to_string(),
+            });
         }
         if store.index.dim() != dim {
-            return Err(Error::DimensionMismatch { expected: store.index.dim(), actual: dim });
+            return Err(Error::DimensionMismatch {
+                expected: store.index.dim(),
+                actual: dim,
+            });
         }
         Ok(store)
     }
@@ -86,7 +100,10 @@ impl SqliteStore {
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         if !path.is_file() {
-            return Err(Error::io(path, std::io::Error::new(std::io::ErrorKind::NotFound, "no store file here")));
+            return Err(Error::io(
+                path,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no store file here"),
+            ));
         }
         let conn = Self::connect(path, false)?;
         Self::load(path, conn)
@@ -98,7 +115,9 @@ impl SqliteStore {
     }
 
     fn connect(path: &Path, create: bool) -> Result<Connection> {
-        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
         if create {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         }
@@ -109,18 +128,32 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")
             .and_then(|_| conn.pragma_update(None, "synchronous", "NORMAL"))
             .and_then(|_| conn.busy_timeout(std::time::Duration::from_secs(5)))
-            .map_err(|e| store_err(path, format!("not a voiceprint store or not an SQLite file ({e})")))?;
+            .map_err(|e| {
+                store_err(
+                    path,
+                    format!("not a voiceprint store or not an SQLite file ({e})"),
+                )
+            })?;
         Ok(conn)
     }
 
     fn load(path: &Path, conn: Connection) -> Result<Self> {
         let get = |key: &str| -> Result<String> {
-            conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get::<_, String>(0))
-                .optional()
-                .map_err(|e| store_err(path, format!("not a voiceprint store ({e})")))?
-                .ok_or_else(|| store_err(path, format!("not a voiceprint store (no `{key}` in its meta table)")))
+            conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()
+            .map_err(|e| store_err(path, format!("not a voiceprint store ({e})")))?
+            .ok_or_else(|| {
+                store_err(
+                    path,
+                    format!("not a voiceprint store (no `{key}` in its meta table)"),
+                )
+            })
         };
-        let version: i64 = get("schema_version")?.parse().map_err(|e| store_err(path, e))?;
+        let version: i64 = get("schema_version")?
+            .parse()
+            .map_err(|e| store_err(path, e))?;
         if version > SCHEMA_VERSION {
             return Err(store_err(
                 path,
@@ -148,18 +181,33 @@ impl SqliteStore {
                 })
                 .map_err(|e| store_err(path, e))?;
             for row in rows {
-                let (id, blob, status, created, updated, count, labels) = row.map_err(|e| store_err(path, e))?;
+                let (id, blob, status, created, updated, count, labels) =
+                    row.map_err(|e| store_err(path, e))?;
                 if blob.len() != dim * 4 {
-                    return Err(store_err(path, format!("record `{id}` has {} bytes of vector, expected {}", blob.len(), dim * 4)));
+                    return Err(store_err(
+                        path,
+                        format!(
+                            "record `{id}` has {} bytes of vector, expected {}",
+                            blob.len(),
+                            dim * 4
+                        ),
+                    ));
                 }
-                let vector = blob.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+                let vector = blob
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect();
                 let labels = serde_json::from_str(&labels)
                     .map_err(|e| store_err(path, format!("record `{id}` has bad labels: {e}")))?;
                 index.upsert(Record {
                     id,
                     vector,
                     meta: RecordMeta {
-                        status: if status == 0 { Status::Active } else { Status::Disabled },
+                        status: if status == 0 {
+                            Status::Active
+                        } else {
+                            Status::Disabled
+                        },
                         created_at_ms: created,
                         updated_at_ms: updated,
                         enrollment_count: u32::try_from(count).unwrap_or(0),
@@ -168,10 +216,17 @@ impl SqliteStore {
                 })?;
             }
         }
-        Ok(SqliteStore { path: path.to_path_buf(), conn: Mutex::new(conn), index })
+        Ok(SqliteStore {
+            path: path.to_path_buf(),
+            conn: Mutex::new(conn),
+            index,
+        })
     }
 
-    fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>) -> Result<T> {
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T> {
         let mut conn = self.conn.lock();
         let tx = conn.transaction().map_err(|e| store_err(&self.path, e))?;
         let out = f(&tx).map_err(|e| store_err(&self.path, e))?;
@@ -258,7 +313,8 @@ impl VectorStore for SqliteStore {
 
     fn flush(&self) -> Result<()> {
         let conn = self.conn.lock();
-        conn.pragma_update(None, "wal_checkpoint", "TRUNCATE").map_err(|e| store_err(&self.path, e))
+        conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
+            .map_err(|e| store_err(&self.path, e))
     }
 }
 
@@ -267,9 +323,18 @@ mod tests {
     use super::*;
 
     fn rec(id: &str, v: Vec<f32>) -> Record {
-        let mut meta = RecordMeta { enrollment_count: 2, created_at_ms: 5, updated_at_ms: 7, ..Default::default() };
+        let mut meta = RecordMeta {
+            enrollment_count: 2,
+            created_at_ms: 5,
+            updated_at_ms: 7,
+            ..Default::default()
+        };
         meta.labels.insert("name".into(), format!("Speaker {id}"));
-        Record { id: id.into(), vector: v, meta }
+        Record {
+            id: id.into(),
+            vector: v,
+            meta,
+        }
     }
 
     #[test]
@@ -297,7 +362,14 @@ mod tests {
         let c = s.get("c").unwrap().unwrap();
         assert_eq!(c.meta.status, Status::Disabled);
         assert_eq!(c.meta.labels["name"], "Speaker c");
-        assert_eq!((c.meta.enrollment_count, c.meta.created_at_ms, c.meta.updated_at_ms), (2, 5, 7));
+        assert_eq!(
+            (
+                c.meta.enrollment_count,
+                c.meta.created_at_ms,
+                c.meta.updated_at_ms
+            ),
+            (2, 5, 7)
+        );
         assert_eq!(s.get("b").unwrap().unwrap().vector, vec![0.0, 0.6, 0.8]);
         // create_or_open on an existing file keeps its records.
         drop(s);
@@ -309,30 +381,62 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
         SqliteStore::create_or_open(&path, "m", 3).unwrap();
-        assert!(matches!(SqliteStore::create_or_open(&path, "other", 3), Err(Error::ModelMismatch { .. })));
-        assert!(matches!(SqliteStore::create_or_open(&path, "m", 4), Err(Error::DimensionMismatch { .. })));
+        assert!(matches!(
+            SqliteStore::create_or_open(&path, "other", 3),
+            Err(Error::ModelMismatch { .. })
+        ));
+        assert!(matches!(
+            SqliteStore::create_or_open(&path, "m", 4),
+            Err(Error::DimensionMismatch { .. })
+        ));
         let s = SqliteStore::open(&path).unwrap();
-        assert!(matches!(s.upsert(rec("x", vec![1.0])), Err(Error::DimensionMismatch { .. })));
-        assert!(matches!(s.upsert(rec("", vec![1.0, 0.0, 0.0])), Err(Error::InvalidId { .. })));
-        assert!(matches!(s.set_status("nobody", Status::Active), Err(Error::NotFound { .. })));
+        assert!(matches!(
+            s.upsert(rec("x", vec![1.0])),
+            Err(Error::DimensionMismatch { .. })
+        ));
+        assert!(matches!(
+            s.upsert(rec("", vec![1.0, 0.0, 0.0])),
+            Err(Error::InvalidId { .. })
+        ));
+        assert!(matches!(
+            s.set_status("nobody", Status::Active),
+            Err(Error::NotFound { .. })
+        ));
         drop(s);
 
         // A schema from the future.
         let conn = Connection::open(&path).unwrap();
-        conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'", []).unwrap();
+        conn.execute(
+            "UPDATE meta SET value = '99' WHERE key = 'schema_version'",
+            [],
+        )
+        .unwrap();
         drop(conn);
         let err = SqliteStore::open(&path).unwrap_err();
         assert!(err.to_string().contains("upgrade"), "{err}");
 
         // Not SQLite at all.
         let junk = dir.path().join("junk.db");
-        std::fs::write(&junk, b"this is not a database, just text that is long enough to fill a header").unwrap();
+        std::fs::write(
+            &junk,
+            b"this is not a database, just text that is long enough to fill a header",
+        )
+        .unwrap();
         assert!(matches!(SqliteStore::open(&junk), Err(Error::Store { .. })));
         // SQLite, but not ours.
         let foreign = dir.path().join("foreign.db");
-        Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE t (x)").unwrap();
-        assert!(matches!(SqliteStore::open(&foreign), Err(Error::Store { .. })));
-        assert!(matches!(SqliteStore::open(dir.path().join("missing.db")), Err(Error::Io { .. })));
+        Connection::open(&foreign)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x)")
+            .unwrap();
+        assert!(matches!(
+            SqliteStore::open(&foreign),
+            Err(Error::Store { .. })
+        ));
+        assert!(matches!(
+            SqliteStore::open(dir.path().join("missing.db")),
+            Err(Error::Io { .. })
+        ));
     }
 
     #[test]

@@ -37,7 +37,10 @@ pub(crate) struct TopK<'a> {
 
 impl<'a> TopK<'a> {
     pub(crate) fn new(k: usize) -> Self {
-        TopK { k, heap: BinaryHeap::with_capacity(k + 1) }
+        TopK {
+            k,
+            heap: BinaryHeap::with_capacity(k + 1),
+        }
     }
 
     #[inline]

@@ -144,17 +144,29 @@ mod tests {
         // 10 frames silence, 20 speech, 10 silence.
         let p = probs(&[(0.0, 10), (0.9, 20), (0.0, 10)]);
         let segs = speech_segments(&p, F, SR, p.len() * F, &VadOptions::default());
-        assert_eq!(segs, vec![SpeechSegment { start: 10 * F - 480, end: 30 * F + 480 }]);
+        assert_eq!(
+            segs,
+            vec![SpeechSegment {
+                start: 10 * F - 480,
+                end: 30 * F + 480
+            }]
+        );
     }
 
     #[test]
     fn short_pauses_do_not_split_and_short_blips_are_dropped() {
         // A 2-frame (64 ms) pause is shorter than 100 ms: one segment.
         let p = probs(&[(0.9, 20), (0.0, 2), (0.9, 20), (0.0, 10)]);
-        assert_eq!(speech_segments(&p, F, SR, p.len() * F, &VadOptions::default()).len(), 1);
+        assert_eq!(
+            speech_segments(&p, F, SR, p.len() * F, &VadOptions::default()).len(),
+            1
+        );
         // A 5-frame (160 ms) pause splits.
         let p = probs(&[(0.9, 20), (0.0, 5), (0.9, 20), (0.0, 10)]);
-        assert_eq!(speech_segments(&p, F, SR, p.len() * F, &VadOptions::default()).len(), 2);
+        assert_eq!(
+            speech_segments(&p, F, SR, p.len() * F, &VadOptions::default()).len(),
+            2
+        );
         // 5 frames (160 ms) of speech is under 250 ms: dropped.
         let p = probs(&[(0.0, 10), (0.9, 5), (0.0, 10)]);
         assert!(speech_segments(&p, F, SR, p.len() * F, &VadOptions::default()).is_empty());

@@ -61,18 +61,41 @@ impl SileroVad {
             window[CONTEXT + chunk.len()..].fill(0.0);
             let out = self.model.run(
                 &[
-                    ("input", InputTensor::F32 { shape: &[1, CONTEXT + FRAME], data: &window }),
-                    ("state", InputTensor::F32 { shape: &[2, 1, 128], data: &state }),
-                    ("sr", InputTensor::I64 { shape: &[], data: &sr }),
+                    (
+                        "input",
+                        InputTensor::F32 {
+                            shape: &[1, CONTEXT + FRAME],
+                            data: &window,
+                        },
+                    ),
+                    (
+                        "state",
+                        InputTensor::F32 {
+                            shape: &[2, 1, 128],
+                            data: &state,
+                        },
+                    ),
+                    (
+                        "sr",
+                        InputTensor::I64 {
+                            shape: &[],
+                            data: &sr,
+                        },
+                    ),
                 ],
                 &["output", "stateN"],
             )?;
-            let [(_, p), (_, new_state)] = <[_; 2]>::try_from(out).map_err(|_| Error::Inference {
-                detail: "Silero VAD returned an unexpected number of outputs".to_string(),
-            })?;
+            let [(_, p), (_, new_state)] =
+                <[_; 2]>::try_from(out).map_err(|_| Error::Inference {
+                    detail: "Silero VAD returned an unexpected number of outputs".to_string(),
+                })?;
             if new_state.len() != STATE_LEN || p.is_empty() {
                 return Err(Error::Inference {
-                    detail: format!("Silero VAD output sizes {} / {} unexpected", p.len(), new_state.len()),
+                    detail: format!(
+                        "Silero VAD output sizes {} / {} unexpected",
+                        p.len(),
+                        new_state.len()
+                    ),
                 });
             }
             state.copy_from_slice(&new_state);
@@ -100,7 +123,10 @@ impl SileroVad {
         }
         let seconds = out.len() as f32 / SAMPLE_RATE as f32;
         if seconds < min_seconds {
-            return Err(Error::AudioTooShort { seconds, minimum: min_seconds });
+            return Err(Error::AudioTooShort {
+                seconds,
+                minimum: min_seconds,
+            });
         }
         Audio::from_mono(out, SAMPLE_RATE)
     }
