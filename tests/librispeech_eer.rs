@@ -107,7 +107,9 @@ fn ge2e_eer_on_librispeech_halves() {
     for i in half..h.ids.len() {
         for j in half..h.ids.len() {
             let s = h.test[i].similarity(&h.enroll[j]).unwrap();
-            let z = norm.normalize(s, &h.enroll[j].vector, &h.test[i].vector).unwrap();
+            let z = norm
+                .normalize(s, &h.enroll[j].vector, &h.test[i].vector)
+                .unwrap();
             if i == j {
                 raw_t.push(s);
                 norm_t.push(z);

@@ -285,7 +285,7 @@ impl OnnxSpeakerEncoder {
 /// half overlapping, the last one ending at `n`.
 fn window_ranges(n: usize, max: usize) -> Vec<std::ops::Range<usize>> {
     if n <= max {
-        return vec![0..n];
+        return std::iter::once(0..n).collect();
     }
     let hop = (max / 2).max(1);
     let mut out = Vec::new();

@@ -135,7 +135,7 @@ mod tests {
     fn probs(pattern: &[(f32, usize)]) -> Vec<f32> {
         pattern
             .iter()
-            .flat_map(|&(p, n)| std::iter::repeat(p).take(n))
+            .flat_map(|&(p, n)| std::iter::repeat_n(p, n))
             .collect()
     }
 
