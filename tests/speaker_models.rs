@@ -104,3 +104,66 @@ fn too_short_audio_and_missing_models_are_typed_errors() {
             .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ModelLoad, "{err}");
 }
+
+/// The 2-s speech fixture the Python reference was computed on.
+fn fixture_speech() -> Audio {
+    let bytes = std::fs::read(voiceprint_tests::fixture("features/speech_2s_i16.raw")).unwrap();
+    let pcm: Vec<i16> = bytes
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect();
+    Audio::from_pcm_i16(&pcm, 16000, 1).unwrap()
+}
+
+fn expected_unit(name: &str) -> Vec<f32> {
+    let text = std::fs::read_to_string(voiceprint_tests::fixture("models/expected.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let raw: Vec<f32> = json[name]["raw_output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect();
+    let n = raw.iter().map(|x| x * x).sum::<f32>().sqrt();
+    raw.iter().map(|x| x / n).collect()
+}
+
+#[test]
+fn fbank_models_match_onnxruntime_fed_by_kaldi_native_fbank() {
+    let speech = fixture_speech();
+    let model = |name: &str| voiceprint_tests::fixture(&format!("models/{name}.onnx"));
+    // Spec from sherpa-onnx metadata: 3D-Speaker (povey, samples in [-1, 1]) and
+    // WeSpeaker (hamming, x32768); tensor names (`x`/`embedding`, `feats`/`embs`)
+    // come from the session.
+    for name in ["tiny_3dspeaker_meta", "tiny_wespeaker_meta"] {
+        let enc = OnnxSpeakerEncoder::load(model(name), None, &runtime()).unwrap();
+        assert_eq!(enc.dim(), 32);
+        let got = enc.embed_audio(&speech).unwrap();
+        let want = expected_unit(name);
+        let diff = got
+            .vector
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        println!("{name}: max |rust - python| = {diff:.2e}");
+        assert!(diff < 1e-4, "{name}: {diff}");
+    }
+    // No metadata: a preset supplies the spec, and the dimension is probed.
+    let enc =
+        OnnxSpeakerEncoder::from_preset(model("tiny_nometa"), "campplus", &runtime()).unwrap();
+    assert_eq!(enc.dim(), 32);
+    let got = enc.embed_audio(&speech).unwrap();
+    let want = expected_unit("tiny_nometa");
+    assert!(got
+        .vector
+        .iter()
+        .zip(&want)
+        .all(|(a, b)| (a - b).abs() < 1e-4));
+    // No metadata and no preset, or incomplete metadata: a typed error, never a guess.
+    for name in ["tiny_nometa", "tiny_bad_meta"] {
+        let err = OnnxSpeakerEncoder::load(model(name), None, &runtime()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidModelSpec, "{name}: {err}");
+        println!("{name}: {err}");
+    }
+}

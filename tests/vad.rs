@@ -1,0 +1,84 @@
+//! Silero VAD on real speech: probabilities equal silero-vad's own wrapper
+//! run in Python (scripts/gen_vad_golden.py), and speech is found where it is.
+
+use voiceprint_core::audio::{Audio, DecodeOptions};
+use voiceprint_core::vad::{SileroVad, VadOptions};
+use voiceprint_core::Error;
+use voiceprint_tests::{fixture, repo_root, runtime, setup_model};
+
+fn padded_speech() -> Audio {
+    let clip = Audio::from_path(
+        repo_root().join("examples/audio/1069-enroll.flac"),
+        &DecodeOptions::default(),
+    )
+    .unwrap();
+    let mut s = vec![0.0f32; 16000];
+    s.extend_from_slice(clip.samples());
+    s.extend(std::iter::repeat_n(0.0, 16000));
+    Audio::from_pcm_f32(&s, 16000, 1).unwrap()
+}
+
+#[test]
+fn silero_probabilities_match_python_and_find_the_speech() {
+    let Some(model) = setup_model("silero_vad.onnx") else {
+        return;
+    };
+    let vad = SileroVad::load(&model, &runtime()).unwrap();
+    let audio = padded_speech();
+    let probs = vad.probabilities(&audio).unwrap();
+    let text = std::fs::read_to_string(fixture("vad_probs.json")).unwrap();
+    let golden: Vec<f32> = text
+        .split("\"probs\": [")
+        .nth(1)
+        .and_then(|t| t.split(']').next())
+        .unwrap()
+        .split(',')
+        .map(|v| v.trim().parse().unwrap())
+        .collect();
+    assert_eq!(probs.len(), golden.len());
+    let diff = probs
+        .iter()
+        .zip(&golden)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    println!(
+        "Silero VAD: {} frames, max |rust - python| = {diff:.2e}",
+        probs.len()
+    );
+    assert!(diff < 1e-4, "{diff}");
+
+    let segs = vad.speech(&audio, &VadOptions::default()).unwrap();
+    assert!(!segs.is_empty());
+    // Speech starts after the leading second of silence and ends before the trailing one.
+    assert!(segs[0].start >= 16000 - 16000 / 10, "{segs:?}");
+    assert!(
+        segs.last().unwrap().end <= audio.samples().len() - 16000 + 16000 / 10,
+        "{segs:?}"
+    );
+    let speech = vad
+        .keep_speech(&audio, &VadOptions::default(), 0.5)
+        .unwrap();
+    println!(
+        "kept {:.2} s of speech out of {:.2} s",
+        speech.duration_secs(),
+        audio.duration_secs()
+    );
+    assert!(speech.duration_secs() > 2.5 && speech.duration_secs() < 4.2);
+
+    // Silence has no speech: keeping it is "too short".
+    let silence = Audio::from_pcm_f32(&vec![0.0; 32000], 16000, 1).unwrap();
+    assert!(vad
+        .speech(&silence, &VadOptions::default())
+        .unwrap()
+        .is_empty());
+    assert!(matches!(
+        vad.keep_speech(&silence, &VadOptions::default(), 0.5),
+        Err(Error::AudioTooShort { .. })
+    ));
+    // Another rate is resampled first.
+    let at8k = audio.resample(8000).unwrap();
+    assert!(!vad
+        .speech(&at8k, &VadOptions::default())
+        .unwrap()
+        .is_empty());
+}
