@@ -82,3 +82,47 @@ fn silero_probabilities_match_python_and_find_the_speech() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn engine_with_vad_counts_speech_not_silence() {
+    use std::sync::Arc;
+    use voiceprint_core::embed::AudioInput;
+    use voiceprint_core::{
+        MemoryStore, OnnxSpeakerEncoder, SpeakerEncoder, Voiceprints, VoiceprintsConfig,
+    };
+    let (Some(vad_model), Some(ge2e)) = (
+        setup_model("silero_vad.onnx"),
+        setup_model("ge2e-resemblyzer.onnx"),
+    ) else {
+        return;
+    };
+    let enc =
+        Arc::new(OnnxSpeakerEncoder::from_preset(ge2e, "ge2e-resemblyzer", &runtime()).unwrap());
+    let store = Arc::new(MemoryStore::new(enc.model_id(), enc.dim()).unwrap());
+    let config = VoiceprintsConfig {
+        vad: Some(Arc::new(SileroVad::load(vad_model, &runtime()).unwrap())),
+        ..Default::default()
+    };
+    let vp = Voiceprints::with_config(enc, store, config).unwrap();
+    // Two seconds of near-silence is long enough audio but holds no speech.
+    let hiss: Vec<f32> = (0..32000)
+        .map(|i| ((i * 7919 % 101) as f32 / 101.0 - 0.5) * 1e-3)
+        .collect();
+    let err = vp
+        .enroll(
+            "nobody",
+            &[AudioInput::PcmF32 {
+                samples: &hiss,
+                sample_rate: 16000,
+            }],
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::AudioTooShort { .. }), "{err}");
+    // Speech surrounded by silence enrols, and matches the clip itself.
+    let padded = padded_speech();
+    vp.enroll("1069", &[AudioInput::Audio(&padded)]).unwrap();
+    let clip = repo_root().join("examples/audio/1069-test.flac");
+    let v = vp.verify("1069", AudioInput::Path(&clip), None).unwrap();
+    println!("VAD engine: verify 1069 score {:.3}", v.score);
+    assert!(v.accepted, "{v:?}");
+}

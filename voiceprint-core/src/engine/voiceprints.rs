@@ -4,9 +4,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use parking_lot::Mutex;
 use rayon::prelude::*;
 
-use crate::audio::DecodeOptions;
+use crate::audio::{Audio, DecodeOptions};
 use crate::embed::{AudioInput, Embedding, SpeakerEncoder};
 use crate::store::{Match, Record, RecordMeta, Status, VectorStore};
+use crate::vad::{SileroVad, VadOptions};
 use crate::{Error, Result};
 
 /// Settings of a [`Voiceprints`] engine.
@@ -16,6 +17,12 @@ pub struct VoiceprintsConfig {
     pub threshold: Option<f32>,
     /// Limits on decoded input (bytes, duration).
     pub decode: DecodeOptions,
+    /// When set, only the speech Silero VAD finds is embedded, and audio
+    /// with less speech than the encoder's `min_seconds` is refused with
+    /// [`Error::AudioTooShort`] (counting speech, not silence or noise).
+    pub vad: Option<Arc<SileroVad>>,
+    /// How the VAD segments speech.
+    pub vad_options: VadOptions,
 }
 
 /// What [`Voiceprints::enroll`] did.
@@ -171,9 +178,9 @@ impl Voiceprints {
             .unwrap_or_else(|| self.encoder.default_threshold())
     }
 
-    /// Embeds one input with this engine's decode limits.
+    /// Embeds one input with this engine's decode limits (and VAD, when set).
     pub fn embed(&self, input: AudioInput<'_>) -> Result<Embedding> {
-        let audio = input.decode(&self.config.decode)?;
+        let audio = self.load(&input)?;
         self.encoder.embed_audio(&audio)
     }
 
@@ -181,9 +188,20 @@ impl Voiceprints {
     pub fn embed_batch(&self, inputs: &[AudioInput<'_>]) -> Result<Vec<Embedding>> {
         let audios = inputs
             .par_iter()
-            .map(|i| i.decode(&self.config.decode).map(|a| a.into_owned()))
+            .map(|i| self.load(i))
             .collect::<Result<Vec<_>>>()?;
         self.encoder.embed_audio_batch(&audios)
+    }
+
+    /// Decodes an input and, with a VAD configured, keeps only its speech.
+    fn load(&self, input: &AudioInput<'_>) -> Result<Audio> {
+        let audio = input.decode(&self.config.decode)?;
+        match &self.config.vad {
+            Some(vad) => {
+                vad.keep_speech(&audio, &self.config.vad_options, self.encoder.min_seconds())
+            }
+            None => Ok(audio.into_owned()),
+        }
     }
 
     /// Enrols a speaker from one or more utterances.
