@@ -13,5 +13,7 @@ echo "== cargo fmt --check"
 cargo fmt --all --check
 echo "== cargo clippy (all targets, -D warnings)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo check --features cuda,tensorrt (GPU providers build; they run where a GPU is)"
+cargo check -p voiceprint-core --features cuda,tensorrt --locked
 echo "== cargo test"
 cargo test --workspace --locked -- --nocapture

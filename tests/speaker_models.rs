@@ -167,3 +167,30 @@ fn fbank_models_match_onnxruntime_fed_by_kaldi_native_fbank() {
         println!("{name}: {err}");
     }
 }
+
+#[test]
+fn gpu_provider_falls_back_to_cpu_with_identical_results() {
+    use voiceprint_core::runtime::{ExecutionProvider, RuntimeConfig};
+    let path = voiceprint_tests::fixture("models/tiny_3dspeaker_meta.onnx");
+    let cpu = OnnxSpeakerEncoder::load(&path, None, &runtime()).unwrap();
+    let asked = RuntimeConfig {
+        provider: ExecutionProvider::Cuda { device_id: 0 },
+        ..runtime()
+    };
+    let gpu = OnnxSpeakerEncoder::load(&path, None, &asked).unwrap();
+    // This machine has no GPU (and the default build no `cuda` feature): the
+    // session runs on CPU and says so.
+    if gpu.model().provider() == ExecutionProvider::Cpu {
+        println!("CUDA unavailable here: fell back to CPU");
+    }
+    let speech = fixture_speech();
+    let (a, b) = (
+        cpu.embed_audio(&speech).unwrap(),
+        gpu.embed_audio(&speech).unwrap(),
+    );
+    assert!(a
+        .vector
+        .iter()
+        .zip(&b.vector)
+        .all(|(x, y)| (x - y).abs() < 1e-4));
+}
