@@ -6,6 +6,7 @@
 //! speakers [...] verify ID FILE [--threshold T]
 //! speakers [...] list | remove ID
 //! speakers [...] demo DIR        # enrol DIR/*-enroll.*, then identify and verify DIR/*-test.*
+//! speakers [...] scores DIR      # JSON lines: every DIR/*-test.* against every DIR/*-enroll.*
 //! ```
 //! Defaults: `--model models/ge2e-resemblyzer.onnx --preset ge2e-resemblyzer`,
 //! `--db` unset (an in-memory store; `demo` always uses one).
@@ -160,12 +161,40 @@ fn demo(o: &Options, dir: &Path) -> Result<bool> {
     Ok(all_right)
 }
 
+/// Full-precision scores of every test clip against every enrolled speaker,
+/// one JSON object per line; the bindings' tests compare their scores to these.
+fn scores(o: &Options, dir: &Path) -> Result<bool> {
+    let vp = open(o, true)?;
+    for f in files_with(dir, "-enroll") {
+        vp.enroll(&speaker_of(&f), &[AudioInput::Path(&f)])?;
+    }
+    for f in files_with(dir, "-test") {
+        let e = vp.embed(AudioInput::Path(&f))?;
+        for id in vp.list()? {
+            let v = vp.verify_embedding(&id, &e, None)?;
+            let file = f
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            println!(
+                "{{\"file\": {file:?}, \"speaker\": {id:?}, \"score\": {:.9}}}",
+                v.score
+            );
+        }
+    }
+    Ok(true)
+}
+
 fn run(o: &Options) -> Result<bool> {
     let cmd = o.rest[0].as_str();
     let args = &o.rest[1..];
     let usage = |what: &str| voiceprint_core::Error::invalid_argument("command", what.to_string());
     match cmd {
         "demo" => demo(
+            o,
+            Path::new(args.first().map(String::as_str).unwrap_or("examples/audio")),
+        ),
+        "scores" => scores(
             o,
             Path::new(args.first().map(String::as_str).unwrap_or("examples/audio")),
         ),

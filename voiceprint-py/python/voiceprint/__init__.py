@@ -1,0 +1,49 @@
+"""voiceprint: speaker voiceprints in process.
+
+>>> import voiceprint
+>>> enc = voiceprint.SpeakerEncoder("models/ge2e-resemblyzer.onnx", "ge2e-resemblyzer")
+>>> vp = voiceprint.Voiceprints(enc, voiceprint.Store.open("speakers.db", enc.model_id, enc.dim))
+>>> vp.enroll("alice", ["alice-1.wav", "alice-2.flac"])
+>>> vp.identify("unknown.mp3", k=3, candidates=["alice", "bob"]).best
+
+Audio arguments are paths, ``bytes`` of a WAV/FLAC/MP3/OGG/M4A file, or numpy
+arrays (float32, float64 or int16; 1-D mono or 2-D ``[samples, channels]``)
+with ``sample_rate=``. Voiceprints are numpy float32 arrays. Every error is a
+subclass of :class:`VoiceprintError`.
+"""
+from ._voiceprint import (  # noqa: F401
+    AudioTooLongError,
+    AudioTooShortError,
+    CorruptInputError,
+    DimensionMismatchError,
+    EmptyInputError,
+    EnrollResult,
+    Identification,
+    InferenceError,
+    InputTooLargeError,
+    InvalidArgumentError,
+    InvalidIdError,
+    InvalidModelSpecError,
+    InvalidSampleRateError,
+    IoError,
+    Match,
+    ModelLoadError,
+    ModelMismatchError,
+    NonFiniteSamplesError,
+    RuntimeInitError,
+    RuntimeNotFoundError,
+    SpeakerEncoder,
+    SpeakerInfo,
+    SpeakerNotFoundError,
+    Store,
+    StoreError,
+    UnsupportedFormatError,
+    VerifyResult,
+    VoiceprintError,
+    Voiceprints,
+    __version__,
+    cosine,
+    onnxruntime_info,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")] + ["__version__"]

@@ -1,0 +1,30 @@
+//! The `voiceprint` Python module: classes that wrap voiceprint-core's types
+//! one to one. Each method converts its arguments, releases the GIL while
+//! core works, and converts the result or the error; no logic lives here.
+
+use pyo3::prelude::*;
+
+mod audio_input;
+mod encoder;
+mod engine;
+mod errors;
+mod runtime;
+mod score;
+mod store;
+
+#[pymodule]
+fn _voiceprint(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(m)?;
+    m.add_class::<encoder::SpeakerEncoder>()?;
+    m.add_class::<store::Store>()?;
+    m.add_class::<engine::Voiceprints>()?;
+    m.add_class::<engine::VerifyResult>()?;
+    m.add_class::<engine::Match>()?;
+    m.add_class::<engine::Identification>()?;
+    m.add_class::<engine::EnrollResult>()?;
+    m.add_class::<engine::SpeakerInfo>()?;
+    m.add_function(wrap_pyfunction!(score::cosine, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::onnxruntime_info, m)?)?;
+    Ok(())
+}
