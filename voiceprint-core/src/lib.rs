@@ -5,13 +5,13 @@
 //!
 //! | layer | modules |
 //! | --- | --- |
-//! | input | [`audio`] (decode, downmix, resample) |
-//! | front ends | [`features`] (Kaldi fbank, GE2E mel), [`vad`] (Silero) |
+//! | input | [`audio`] (decode, downmix, resample), [`image`] (decode, raw pixels, limits) |
+//! | front ends | [`features`] (Kaldi fbank, GE2E mel, image preprocessing), [`vad`] (Silero) |
 //! | runtime | [`runtime`] (ONNX Runtime, loaded dynamically) |
-//! | extractors | [`embed`] (`SpeakerEncoder`, `ModelSpec`, presets) |
+//! | extractors | [`embed`] (`SpeakerEncoder`, `ModelSpec`, presets; `ImageEncoder`, `ImageModelSpec`) |
 //! | store | [`store`] (`MemoryStore`, `SqliteStore`) |
 //! | scoring | [`score`] (cosine, EER, threshold at FAR, AS-norm) |
-//! | engines | [`engine`] (`Voiceprints`) |
+//! | engines | [`engine`] (`Voiceprints`, `ImageIndex`) |
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -32,16 +32,21 @@ pub mod embed;
 pub mod engine;
 pub mod error;
 pub mod features;
+pub mod image;
 pub mod runtime;
 pub mod score;
 pub mod store;
 pub mod vad;
 
 pub use audio::{Audio, DecodeOptions};
-pub use embed::{AudioInput, Embedding, ModelSpec, OnnxSpeakerEncoder, SpeakerEncoder};
+pub use embed::{
+    AudioInput, Embedding, ImageEncoder, ImageModelSpec, ModelSpec, OnnxImageEncoder,
+    OnnxSpeakerEncoder, SpeakerEncoder,
+};
 pub use engine::{
-    EnrollOutcome, Identification, SpeakerInfo, VerifyOutcome, Voiceprints, VoiceprintsConfig,
+    EnrollOutcome, ImageIndex, ImageRecord, Identification, SpeakerInfo, VerifyOutcome, Voiceprints, VoiceprintsConfig,
 };
 pub use error::{Error, ErrorKind, Result};
+pub use image::{ImageInput, ImageLimits, RgbImage};
 pub use runtime::{ExecutionProvider, RuntimeConfig};
 pub use store::{Match, MemoryStore, Record, RecordMeta, SqliteStore, Status, VectorStore};

@@ -1,9 +1,9 @@
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use parking_lot::Mutex;
 use rayon::prelude::*;
 
+use super::binding::{check_store_binding, now_ms};
 use crate::audio::{Audio, DecodeOptions};
 use crate::embed::{AudioInput, Embedding, SpeakerEncoder};
 use crate::store::{Match, Record, RecordMeta, Status, VectorStore};
@@ -107,13 +107,6 @@ impl std::fmt::Debug for Voiceprints {
     }
 }
 
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 fn check_threshold(t: f32) -> Result<f32> {
     if t.is_finite() && (-1.0..=1.0).contains(&t) {
         Ok(t)
@@ -138,18 +131,7 @@ impl Voiceprints {
         store: Arc<dyn VectorStore>,
         config: VoiceprintsConfig,
     ) -> Result<Self> {
-        if store.model_id() != encoder.model_id() {
-            return Err(Error::ModelMismatch {
-                store: store.model_id().to_string(),
-                model: encoder.model_id().to_string(),
-            });
-        }
-        if store.dim() != encoder.dim() {
-            return Err(Error::DimensionMismatch {
-                expected: store.dim(),
-                actual: encoder.dim(),
-            });
-        }
+        check_store_binding(store.as_ref(), encoder.model_id(), encoder.dim())?;
         if let Some(t) = config.threshold {
             check_threshold(t)?;
         }

@@ -6,6 +6,9 @@
 //! - [`Ge2eMel`]: Resemblyzer's GE2E front end (volume normalisation, linear
 //!   librosa mel power), with [`ge2e_partial_slices`] to cut an utterance
 //!   into the partial utterances the encoder averages.
+//! - [`preprocess_image`]: decoded RGB to an image model's input tensor
+//!   (resize, centre crop, mean / std, NCHW or NHWC) as an [`ImageProfile`]
+//!   says: Keras MobileNetV2, torchvision and CLIP presets, or your own.
 //!
 //! Both return [`Features`], a row-major `[frames, bins]` matrix, and are
 //! checked against golden outputs of the Python references
@@ -25,6 +28,8 @@ mod fbank_options;
 mod framing;
 mod ge2e;
 mod ge2e_partials;
+mod image_preprocess;
+mod image_profile;
 mod matrix;
 mod mel;
 mod window;
@@ -34,6 +39,10 @@ pub use fbank_options::{FbankOptions, FeatureNormalization};
 pub use ge2e::{ge2e_volume_gain, Ge2eMel, Ge2eMelOptions};
 pub use ge2e_partials::{
     ge2e_partial_slices, GE2E_MIN_COVERAGE, GE2E_PARTIAL_FRAMES, GE2E_PARTIAL_RATE,
+};
+pub use image_preprocess::{preprocess_image, ImageTensor};
+pub use image_profile::{
+    ChannelOrder, ImageProfile, ResizeFilter, ResizeMode, TensorLayout, IMAGE_PROFILES,
 };
 pub use matrix::Features;
 pub use mel::{kaldi_mel_scale, slaney_hz_to_mel, slaney_mel_to_hz, MelBank, MAX_FFT_LEN};
