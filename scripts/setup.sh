@@ -7,6 +7,7 @@
 #   third_party/onnxruntime/lib/     libonnxruntime.so from the onnxruntime wheel
 #   models/ge2e-resemblyzer.onnx     Resemblyzer's GE2E encoder, converted and checked
 #   models/silero_vad.onnx           Silero VAD
+#   third_party/images/              scikit-image's sample images, for the image tests
 #
 # Nothing here is downloaded by the library itself, ever.
 set -euo pipefail
@@ -41,6 +42,7 @@ while read -r spec file sha; do
     rm -f "$wheels/$file"
     extra=()
     [[ "$spec" == onnxruntime==* ]] && extra=(--python-version 3.11 --platform manylinux_2_28_x86_64)
+    [[ "$spec" == scikit-image==* ]] && extra=(--python-version 3.11 --platform manylinux_2_17_x86_64)
     "$py" -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: "${extra[@]}" -d "$wheels" "$spec"
   fi
   if ! echo "$sha  $wheels/$file" | sha256sum -c --quiet -; then
@@ -88,6 +90,28 @@ if [ ! -f models/silero_vad.onnx ]; then
   echo "== extracting Silero VAD"
   "$py" -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); open(sys.argv[2], "wb").write(z.read("silero_vad/data/silero_vad.onnx"))' \
     "$vad_whl" models/silero_vad.onnx
+fi
+
+# Real test images: scikit-image's sample data (BSD-3-Clause), straight
+# from its wheel. PNG (RGB, grey, RGBA), JPEG, GIF, TIFF.
+sk_whl="$wheels/$(awk '$1 ~ /^scikit-image==/ {print $2}' scripts/wheels.lock)"
+images=third_party/images
+if [ ! -f "$images/.complete" ]; then
+  echo "== extracting sample images from $(basename "$sk_whl")"
+  mkdir -p "$images"
+  "$py" - "$sk_whl" "$images" <<'PY'
+import os, sys, zipfile
+whl, out = sys.argv[1], sys.argv[2]
+names = ["astronaut.png", "chelsea.png", "coffee.png", "camera.png", "logo.png", "rocket.jpg",
+         "retina.jpg", "hubble_deep_field.jpg", "brick.png", "grass.png", "gravel.png", "text.png",
+         "horse.png", "motorcycle_left.png", "multipage_rgb.tif", "no_time_for_that_tiny.gif",
+         "README.txt"]
+with zipfile.ZipFile(whl) as z:
+    for n in names:
+        with open(os.path.join(out, n), "wb") as f:
+            f.write(z.read("skimage/data/" + n))
+open(os.path.join(out, ".complete"), "w").close()
+PY
 fi
 
 (cd models && sha256sum ge2e-resemblyzer.onnx silero_vad.onnx > MODELS.sha256)

@@ -44,7 +44,8 @@ pub use embed::{
     OnnxSpeakerEncoder, SpeakerEncoder,
 };
 pub use engine::{
-    EnrollOutcome, ImageIndex, ImageRecord, Identification, SpeakerInfo, VerifyOutcome, Voiceprints, VoiceprintsConfig,
+    EnrollOutcome, Identification, ImageIndex, ImageRecord, SpeakerInfo, VerifyOutcome,
+    Voiceprints, VoiceprintsConfig,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use image::{ImageInput, ImageLimits, RgbImage};

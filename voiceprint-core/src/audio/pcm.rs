@@ -71,7 +71,7 @@ fn check_layout(len: usize, sample_rate: u32, channels: u16) -> Result<usize> {
     if len == 0 {
         return Err(Error::EmptyInput { what: "audio" });
     }
-    if len % channels != 0 {
+    if !len.is_multiple_of(channels) {
         return Err(Error::invalid_argument(
             "interleaved",
             format!(

@@ -313,7 +313,10 @@ fn check_input(input: &TensorInfo, profile: &ImageProfile) -> Result<Option<usiz
                 profile.layout
             )
         } else {
-            format!("the profile's {:?} layout finds {c} channels, not 3", profile.layout)
+            format!(
+                "the profile's {:?} layout finds {c} channels, not 3",
+                profile.layout
+            )
         };
         return Err(bad(hint));
     }

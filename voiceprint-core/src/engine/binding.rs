@@ -13,7 +13,11 @@ pub(crate) fn now_ms() -> i64 {
 
 /// An engine binds an encoder to a store made for the same model: refuse
 /// any other pairing before a single vector is written.
-pub(crate) fn check_store_binding(store: &dyn VectorStore, model_id: &str, dim: usize) -> Result<()> {
+pub(crate) fn check_store_binding(
+    store: &dyn VectorStore,
+    model_id: &str,
+    dim: usize,
+) -> Result<()> {
     if store.model_id() != model_id {
         return Err(Error::ModelMismatch {
             store: store.model_id().to_string(),

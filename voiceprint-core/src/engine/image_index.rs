@@ -196,10 +196,7 @@ impl ImageIndex {
         let now = now_ms();
         let existing = self.store.get(id)?;
         let meta = RecordMeta {
-            status: existing
-                .as_ref()
-                .map(|r| r.meta.status)
-                .unwrap_or_default(),
+            status: existing.as_ref().map(|r| r.meta.status).unwrap_or_default(),
             created_at_ms: existing.as_ref().map_or(now, |r| r.meta.created_at_ms),
             updated_at_ms: now,
             enrollment_count: 1,

@@ -1,6 +1,6 @@
 //! Encoded images to [`RgbImage`], through the `image` crate.
 
-use std::io::{BufRead, Cursor, Seek};
+use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
@@ -38,7 +38,7 @@ pub fn decode_image_bytes(bytes: &[u8], limits: &ImageLimits) -> Result<RgbImage
     limits.check_bytes(bytes.len() as u64)?;
     // A decoder bug must not take the caller's process down with it: a
     // panic inside a third-party decoder is reported as a corrupt image.
-    catch_unwind(AssertUnwindSafe(|| decode(Cursor::new(bytes), limits))).unwrap_or_else(|_| {
+    catch_unwind(AssertUnwindSafe(|| decode(bytes, limits))).unwrap_or_else(|_| {
         Err(Error::CorruptInput {
             what: "image",
             detail: "the decoder failed on this data".to_string(),
@@ -46,15 +46,25 @@ pub fn decode_image_bytes(bytes: &[u8], limits: &ImageLimits) -> Result<RgbImage
     })
 }
 
-fn decode<R: BufRead + Seek>(reader: R, limits: &ImageLimits) -> Result<RgbImage> {
-    let mut reader = ImageReader::new(reader)
+fn decode(bytes: &[u8], limits: &ImageLimits) -> Result<RgbImage> {
+    let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| corrupt(e.to_string()))?;
-    if reader.format().is_none() {
-        return Err(Error::UnsupportedFormat {
-            what: "image",
-            detail: "the data starts with no known image signature".to_string(),
-        });
+    match reader.format() {
+        None => {
+            return Err(Error::UnsupportedFormat {
+                what: "image",
+                detail: "the data starts with no known image signature".to_string(),
+            })
+        }
+        // The JPEG decoder fills a cut-off scan with grey instead of failing;
+        // a grey-filled image would give a vector that looks valid.
+        Some(image::ImageFormat::Jpeg) if !jpeg_is_complete(bytes) => {
+            return Err(corrupt(
+                "JPEG data ends before its end-of-image marker (the file is cut short)".to_string(),
+            ))
+        }
+        Some(_) => {}
     }
     // The crate's own allocation limit backs up the pixel check below for
     // formats whose header understates what decoding allocates: 16 bytes a
@@ -81,7 +91,8 @@ fn decode<R: BufRead + Seek>(reader: R, limits: &ImageLimits) -> Result<RgbImage
     let orientation = decoder
         .orientation()
         .map_err(|e| map_error(e, too_large(total)))?;
-    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| map_error(e, too_large(total)))?;
+    let mut img =
+        DynamicImage::from_decoder(decoder).map_err(|e| map_error(e, too_large(total)))?;
     img.apply_orientation(orientation);
     let rgb = match img {
         DynamicImage::ImageRgb8(rgb) => rgb,
@@ -89,6 +100,18 @@ fn decode<R: BufRead + Seek>(reader: R, limits: &ImageLimits) -> Result<RgbImage
     };
     let (w, h) = rgb.dimensions();
     RgbImage::new(w, h, rgb.into_raw())
+}
+
+/// Whether an end-of-image marker (FF D9) follows the last start-of-scan
+/// (FF DA). Entropy-coded data byte-stuffs every FF, so inside a scan FF D9
+/// is always the real marker; looking after the last scan skips the EOI of
+/// an EXIF thumbnail, which comes before it.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let last_sos = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
+    match last_sos {
+        Some(at) => bytes[at..].windows(2).any(|w| w == [0xFF, 0xD9]),
+        None => false,
+    }
 }
 
 fn corrupt(detail: String) -> Error {

@@ -5,7 +5,7 @@ use crate::{Error, Result};
 /// Alpha is dropped and grey is replicated into three channels, as Pillow's
 /// `Image.convert("RGB")` does, which is what the Python pipelines models
 /// were trained with do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct RgbImage {
     width: u32,
     height: u32,
@@ -59,5 +59,12 @@ impl RgbImage {
     pub fn pixel(&self, x: u32, y: u32) -> [u8; 3] {
         let i = (y as usize * self.width as usize + x as usize) * 3;
         [self.data[i], self.data[i + 1], self.data[i + 2]]
+    }
+}
+
+impl std::fmt::Debug for RgbImage {
+    // The pixels would flood any log or assertion message.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RgbImage({}x{})", self.width, self.height)
     }
 }
