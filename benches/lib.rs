@@ -53,3 +53,31 @@ pub fn model(rel: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// The benchmark batch of real photos (scikit-image's sample data, extracted
+/// by `scripts/setup.sh`): JPEG and PNG, 300 to 1,411 pixels a side. The
+/// same list as `benches/image_python.py`.
+pub const BENCH_IMAGES: &[&str] = &[
+    "astronaut.png",
+    "chelsea.png",
+    "coffee.png",
+    "rocket.jpg",
+    "retina.jpg",
+    "hubble_deep_field.jpg",
+    "motorcycle_left.png",
+    "brick.png",
+];
+
+/// The encoded bytes of [`BENCH_IMAGES`], or `None` (with a note) when
+/// `third_party/images` has not been filled.
+pub fn bench_images() -> Option<Vec<Vec<u8>>> {
+    let dir = repo_root().join("third_party/images");
+    let out: Option<Vec<Vec<u8>>> = BENCH_IMAGES
+        .iter()
+        .map(|n| std::fs::read(dir.join(n)).ok())
+        .collect();
+    if out.is_none() {
+        eprintln!("skipping image benchmarks: {} not filled (run scripts/setup.sh)", dir.display());
+    }
+    out
+}
