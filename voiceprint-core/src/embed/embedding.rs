@@ -3,9 +3,12 @@ use std::sync::Arc;
 use crate::{Error, Result};
 
 /// A unit-length vector and the id of the model that made it.
+///
+/// Every speaker embedding is unit length; an image embedding is too unless
+/// its [`ImageModelSpec`](super::ImageModelSpec) turns `normalize` off.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Embedding {
-    /// The L2-normalised vector.
+    /// The L2-normalised vector (raw model output for an image spec with `normalize: false`).
     pub vector: Vec<f32>,
     /// Id of the model that produced it.
     pub model_id: Arc<str>,
