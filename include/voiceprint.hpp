@@ -1,0 +1,460 @@
+// libvoiceprint for C++17: a header-only RAII wrapper over voiceprint.h.
+// SPDX-License-Identifier: MIT OR Apache-2.0
+//
+// Handles are move-only objects that free themselves; every failing call
+// throws voiceprint::Error carrying the vp_status and the library's
+// message; vectors and strings come back as std::vector / std::string
+// (copied out of the library's buffers, which are freed at once).
+//
+//   voiceprint::SpeakerEncoder enc("models/ge2e-resemblyzer.onnx", "ge2e-resemblyzer");
+//   voiceprint::Engine vp(enc, voiceprint::Store::memory(enc.model_id(), enc.dim()));
+//   vp.enroll("alice", {voiceprint::Audio::path("alice.flac")});
+//   auto who = vp.identify(voiceprint::Audio::path("who.wav"), 3);
+//   if (who.best) std::cout << who.best->id << " " << who.best->score << "\n";
+//
+// Thread safety is that of the C handles: SpeakerEncoder, Store and Engine
+// may be used from many threads at once (const member functions); moving
+// or destroying one needs exclusive use.
+
+#ifndef VOICEPRINT_HPP
+#define VOICEPRINT_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+#if __cplusplus >= 202002L
+#include <span>
+#endif
+
+#include "voiceprint.h"
+
+namespace voiceprint {
+
+/// A failed call: the status code and the library's message.
+class Error : public std::runtime_error {
+ public:
+  Error(vp_status status, const std::string& message)
+      : std::runtime_error(message), status_(status) {}
+
+  /// The vp_status the call returned.
+  vp_status status() const noexcept { return status_; }
+
+  /// Its name, e.g. "VP_STATUS_NOT_FOUND".
+  const char* status_name() const noexcept { return vp_status_name(status_); }
+
+ private:
+  vp_status status_;
+};
+
+namespace detail {
+
+/// Throws Error for any status but VP_STATUS_OK.
+inline void check(vp_status status) {
+  if (status != VP_STATUS_OK) {
+    throw Error(status, std::string(vp_status_name(status)) + ": " + vp_last_error_message());
+  }
+}
+
+template <class T, void (*Free)(T*)>
+struct Deleter {
+  void operator()(T* p) const noexcept { Free(p); }
+};
+
+/// A library-owned pointer freed by its own _free function.
+template <class T, void (*Free)(T*)>
+using Unique = std::unique_ptr<T, Deleter<T, Free>>;
+
+inline constexpr float kDefault = std::numeric_limits<float>::quiet_NaN();
+
+inline float threshold_or_default(std::optional<float> t) { return t ? *t : kDefault; }
+
+}  // namespace detail
+
+/// Loads ONNX Runtime and sets how models run (see vp_runtime_init).
+/// Optional; `library_path` nullptr searches the usual places.
+inline void init_runtime(const char* library_path = nullptr, const char* provider = "cpu",
+                         std::uint32_t intra_op_threads = 0) {
+  detail::check(vp_runtime_init(library_path, provider, intra_op_threads));
+}
+
+/// The version of libvoiceprint.
+inline std::string version() { return vp_version(); }
+
+/// The version of the ONNX Runtime loaded, or nullopt before it is loaded.
+inline std::optional<std::string> onnxruntime_version() {
+  const char* v = vp_onnxruntime_version();
+  return v ? std::optional<std::string>(v) : std::nullopt;
+}
+
+/// Cosine similarity of two vectors; throws on different lengths.
+inline float cosine(const float* a, std::size_t a_len, const float* b, std::size_t b_len) {
+  float out = 0.0f;
+  detail::check(vp_cosine(a, a_len, b, b_len, &out));
+  return out;
+}
+
+/// Cosine similarity of two vectors; throws on different lengths.
+inline float cosine(const std::vector<float>& a, const std::vector<float>& b) {
+  return cosine(a.data(), a.size(), b.data(), b.size());
+}
+
+#if __cplusplus >= 202002L
+/// Cosine similarity of two vectors; throws on different lengths.
+inline float cosine(std::span<const float> a, std::span<const float> b) {
+  return cosine(a.data(), a.size(), b.data(), b.size());
+}
+#endif
+
+/// Audio passed into the library. A path is copied into the object; bytes
+/// and PCM samples are borrowed and must outlive every call the Audio is
+/// passed to.
+class Audio {
+ public:
+  /// A WAV / FLAC / MP3 / OGG / M4A file.
+  static Audio path(std::string file) {
+    Audio a;
+    a.kind_ = VP_AUDIO_KIND_PATH;
+    a.path_ = std::move(file);
+    return a;
+  }
+
+  /// The bytes of such a file (borrowed).
+  static Audio bytes(const void* data, std::size_t len) {
+    return Audio(VP_AUDIO_KIND_BYTES, data, len, 0);
+  }
+
+  /// The bytes of such a file (borrowed).
+  static Audio bytes(const std::vector<std::uint8_t>& data) {
+    return bytes(data.data(), data.size());
+  }
+
+  /// Mono float samples in [-1, 1] (borrowed).
+  static Audio pcm(const float* samples, std::size_t len, std::uint32_t sample_rate) {
+    return Audio(VP_AUDIO_KIND_PCM_F32, samples, len, sample_rate);
+  }
+
+  /// Mono float samples in [-1, 1] (borrowed).
+  static Audio pcm(const std::vector<float>& samples, std::uint32_t sample_rate) {
+    return pcm(samples.data(), samples.size(), sample_rate);
+  }
+
+  /// Mono 16-bit samples (borrowed).
+  static Audio pcm(const std::int16_t* samples, std::size_t len, std::uint32_t sample_rate) {
+    return Audio(VP_AUDIO_KIND_PCM_I16, samples, len, sample_rate);
+  }
+
+  /// Mono 16-bit samples (borrowed).
+  static Audio pcm(const std::vector<std::int16_t>& samples, std::uint32_t sample_rate) {
+    return pcm(samples.data(), samples.size(), sample_rate);
+  }
+
+#if __cplusplus >= 202002L
+  /// Mono float samples in [-1, 1] (borrowed).
+  static Audio pcm(std::span<const float> samples, std::uint32_t sample_rate) {
+    return pcm(samples.data(), samples.size(), sample_rate);
+  }
+
+  /// Mono 16-bit samples (borrowed).
+  static Audio pcm(std::span<const std::int16_t> samples, std::uint32_t sample_rate) {
+    return pcm(samples.data(), samples.size(), sample_rate);
+  }
+#endif
+
+  /// The C view, valid while this object lives unchanged.
+  vp_audio raw() const {
+    if (kind_ == VP_AUDIO_KIND_PATH) return vp_audio_path(path_.c_str());
+    vp_audio a;
+    a.kind = kind_;
+    a.data = data_;
+    a.len = len_;
+    a.sample_rate = sample_rate_;
+    return a;
+  }
+
+ private:
+  Audio() = default;
+  Audio(std::uint32_t kind, const void* data, std::size_t len, std::uint32_t sample_rate)
+      : kind_(kind), data_(data), len_(len), sample_rate_(sample_rate) {}
+
+  std::uint32_t kind_ = VP_AUDIO_KIND_PATH;
+  std::string path_;
+  const void* data_ = nullptr;
+  std::size_t len_ = 0;
+  std::uint32_t sample_rate_ = 0;
+};
+
+/// Whether a voiceprint takes part in matching.
+enum class SpeakerStatus : std::uint32_t {
+  Active = VP_SPEAKER_STATUS_ACTIVE,
+  Disabled = VP_SPEAKER_STATUS_DISABLED,
+};
+
+/// A unit-length voiceprint and the model that made it.
+struct Embedding {
+  std::vector<float> vector;
+  std::string model_id;
+};
+
+/// A candidate speaker and its cosine score.
+struct Match {
+  std::string id;
+  float score = 0.0f;
+};
+
+/// Who is speaking: top-k matches, best first, and the accepted best.
+struct Identification {
+  std::vector<Match> matches;
+  /// The best match when it reaches the threshold; nullopt = unknown speaker.
+  std::optional<Match> best;
+  float threshold = 0.0f;
+};
+
+/// The outcome of a verification.
+struct Verification {
+  float score = 0.0f;
+  float threshold = 0.0f;
+  bool accepted = false;
+  SpeakerStatus status = SpeakerStatus::Active;
+};
+
+/// What an enrolment did.
+struct Enrollment {
+  std::uint32_t enrollment_count = 0;
+  bool updated = false;
+};
+
+/// An enrolled speaker's voiceprint and metadata.
+struct Speaker {
+  std::string id;
+  std::vector<float> vector;
+  SpeakerStatus status = SpeakerStatus::Active;
+  std::uint32_t enrollment_count = 0;
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+  std::map<std::string, std::string> labels;
+};
+
+namespace detail {
+
+inline std::vector<vp_audio> raw_audios(const std::vector<Audio>& audios) {
+  std::vector<vp_audio> raw;
+  raw.reserve(audios.size());
+  for (const Audio& a : audios) raw.push_back(a.raw());
+  return raw;
+}
+
+}  // namespace detail
+
+/// A speaker-embedding model (an ONNX file).
+class SpeakerEncoder {
+ public:
+  /// Loads `model_path` with a preset ("ge2e-resemblyzer", "campplus",
+  /// "eres2net", "wespeaker-resnet").
+  SpeakerEncoder(const std::string& model_path, const std::string& preset) {
+    vp_speaker_encoder* h = nullptr;
+    detail::check(vp_speaker_encoder_new(model_path.c_str(), preset.c_str(), &h));
+    handle_.reset(h);
+  }
+
+  /// Loads `model_path`, reading its spec from the model's metadata.
+  explicit SpeakerEncoder(const std::string& model_path) {
+    vp_speaker_encoder* h = nullptr;
+    detail::check(vp_speaker_encoder_new(model_path.c_str(), nullptr, &h));
+    handle_.reset(h);
+  }
+
+  std::string model_id() const { return vp_speaker_encoder_model_id(handle()); }
+  std::size_t dim() const { return vp_speaker_encoder_dim(handle()); }
+  std::uint32_t sample_rate() const { return vp_speaker_encoder_sample_rate(handle()); }
+  float default_threshold() const { return vp_speaker_encoder_default_threshold(handle()); }
+
+  /// The voiceprint of one utterance.
+  Embedding embed(const Audio& audio) const {
+    vp_audio raw = audio.raw();
+    vp_embedding* e = nullptr;
+    detail::check(vp_speaker_encoder_embed(handle(), &raw, &e));
+    detail::Unique<vp_embedding, vp_embedding_free> owned(e);
+    return Embedding{std::vector<float>(e->vector, e->vector + e->dim), e->model_id};
+  }
+
+  /// Voiceprints of several utterances, in order (batched, faster).
+  std::vector<Embedding> embed_batch(const std::vector<Audio>& audios) const {
+    std::vector<vp_audio> raw = detail::raw_audios(audios);
+    vp_embeddings* m = nullptr;
+    detail::check(vp_speaker_encoder_embed_batch(handle(), raw.data(), raw.size(), &m));
+    detail::Unique<vp_embeddings, vp_embeddings_free> owned(m);
+    std::vector<Embedding> out;
+    out.reserve(m->count);
+    for (std::size_t i = 0; i < m->count; ++i) {
+      const float* row = m->vectors + i * m->dim;
+      out.push_back(Embedding{std::vector<float>(row, row + m->dim), m->model_id});
+    }
+    return out;
+  }
+
+  /// The C handle, owned by this object.
+  const vp_speaker_encoder* handle() const noexcept { return handle_.get(); }
+
+ private:
+  detail::Unique<vp_speaker_encoder, vp_speaker_encoder_free> handle_;
+};
+
+/// A vector store bound to one model id and dimension.
+class Store {
+ public:
+  /// Opens (or creates) a SQLite store file.
+  static Store sqlite(const std::string& path, const std::string& model_id, std::size_t dim) {
+    vp_store* h = nullptr;
+    detail::check(vp_store_sqlite_create_or_open(path.c_str(), model_id.c_str(), dim, &h));
+    return Store(h);
+  }
+
+  /// Opens an existing SQLite store file.
+  static Store open_sqlite(const std::string& path) {
+    vp_store* h = nullptr;
+    detail::check(vp_store_sqlite_open(path.c_str(), &h));
+    return Store(h);
+  }
+
+  /// A new in-memory store.
+  static Store memory(const std::string& model_id, std::size_t dim) {
+    vp_store* h = nullptr;
+    detail::check(vp_store_memory_new(model_id.c_str(), dim, &h));
+    return Store(h);
+  }
+
+  std::string model_id() const { return vp_store_model_id(handle()); }
+  std::size_t dim() const { return vp_store_dim(handle()); }
+
+  std::size_t count() const {
+    std::size_t n = 0;
+    detail::check(vp_store_count(handle(), &n));
+    return n;
+  }
+
+  /// The C handle, owned by this object.
+  const vp_store* handle() const noexcept { return handle_.get(); }
+
+ private:
+  explicit Store(vp_store* h) : handle_(h) {}
+  detail::Unique<vp_store, vp_store_free> handle_;
+};
+
+/// Enrol, verify, identify and manage speakers. The engine keeps its own
+/// references to the encoder and store: they may be destroyed first.
+class Engine {
+ public:
+  Engine(const SpeakerEncoder& encoder, const Store& store,
+         const vp_engine_config& config = vp_engine_config_default()) {
+    vp_engine* h = nullptr;
+    detail::check(vp_engine_new(encoder.handle(), store.handle(), &config, &h));
+    handle_.reset(h);
+  }
+
+  /// Enrols `id` from one or more utterances (adds to an existing voiceprint).
+  Enrollment enroll(const std::string& id, const std::vector<Audio>& utterances) const {
+    std::vector<vp_audio> raw = detail::raw_audios(utterances);
+    vp_enroll_result r{};
+    detail::check(vp_engine_enroll(handle(), id.c_str(), raw.data(), raw.size(), &r));
+    return Enrollment{r.enrollment_count, r.updated};
+  }
+
+  /// Scores `audio` against `id`; threshold nullopt = the engine's default.
+  Verification verify(const std::string& id, const Audio& audio,
+                      std::optional<float> threshold = std::nullopt) const {
+    vp_audio raw = audio.raw();
+    vp_verify_result r{};
+    detail::check(vp_engine_verify(handle(), id.c_str(), &raw,
+                                   detail::threshold_or_default(threshold), &r));
+    return Verification{r.score, r.threshold, r.accepted, static_cast<SpeakerStatus>(r.status)};
+  }
+
+  /// The top `k` active speakers for `audio`, optionally among `candidates` only.
+  Identification identify(const Audio& audio, std::size_t k = 3,
+                          const std::optional<std::vector<std::string>>& candidates = std::nullopt,
+                          std::optional<float> threshold = std::nullopt) const {
+    vp_audio raw = audio.raw();
+    std::vector<const char*> ids;
+    if (candidates) {
+      ids.reserve(candidates->size());
+      for (const std::string& c : *candidates) ids.push_back(c.c_str());
+    }
+    vp_matches* m = nullptr;
+    detail::check(vp_engine_identify(handle(), &raw, k, candidates ? ids.data() : nullptr,
+                                     ids.size(), detail::threshold_or_default(threshold), &m));
+    detail::Unique<vp_matches, vp_matches_free> owned(m);
+    Identification out;
+    out.threshold = m->threshold;
+    for (std::size_t i = 0; i < m->len; ++i) out.matches.push_back({m->items[i].id, m->items[i].score});
+    if (m->best) out.best = Match{m->best->id, m->best->score};
+    return out;
+  }
+
+  /// Removes `id`; true when it existed.
+  bool remove(const std::string& id) const {
+    bool removed = false;
+    detail::check(vp_engine_remove(handle(), id.c_str(), &removed));
+    return removed;
+  }
+
+  /// The speaker's voiceprint and metadata, or nullopt.
+  std::optional<Speaker> get(const std::string& id) const {
+    vp_speaker* s = nullptr;
+    detail::check(vp_engine_get(handle(), id.c_str(), &s));
+    if (!s) return std::nullopt;
+    detail::Unique<vp_speaker, vp_speaker_free> owned(s);
+    Speaker out;
+    out.id = s->id;
+    out.vector.assign(s->vector, s->vector + s->dim);
+    out.status = static_cast<SpeakerStatus>(s->status);
+    out.enrollment_count = s->enrollment_count;
+    out.created_at_ms = s->created_at_ms;
+    out.updated_at_ms = s->updated_at_ms;
+    for (std::size_t i = 0; i < s->labels_len; ++i) out.labels[s->labels[i].key] = s->labels[i].value;
+    return out;
+  }
+
+  /// All speaker ids, sorted.
+  std::vector<std::string> list() const {
+    vp_string_list* l = nullptr;
+    detail::check(vp_engine_list(handle(), &l));
+    detail::Unique<vp_string_list, vp_string_list_free> owned(l);
+    return std::vector<std::string>(l->items, l->items + l->len);
+  }
+
+  /// Enables or disables a speaker.
+  void set_status(const std::string& id, SpeakerStatus status) const {
+    detail::check(vp_engine_set_status(handle(), id.c_str(), static_cast<std::uint32_t>(status)));
+  }
+
+  /// Number of enrolled speakers.
+  std::size_t count() const {
+    std::size_t n = 0;
+    detail::check(vp_engine_count(handle(), &n));
+    return n;
+  }
+
+  /// The threshold used when a call gives none.
+  float threshold() const {
+    float t = 0.0f;
+    detail::check(vp_engine_threshold(handle(), &t));
+    return t;
+  }
+
+  /// The C handle, owned by this object.
+  const vp_engine* handle() const noexcept { return handle_.get(); }
+
+ private:
+  detail::Unique<vp_engine, vp_engine_free> handle_;
+};
+
+}  // namespace voiceprint
+
+#endif  // VOICEPRINT_HPP

@@ -1,0 +1,40 @@
+//! libvoiceprint: the C ABI of voiceprint, a thin layer over `voiceprint-core`.
+//!
+//! Each file wraps one core concept and holds no logic of its own: it
+//! checks and converts the C arguments, calls core, and converts the result
+//! or the error. The header `include/voiceprint.h` is generated from these
+//! sources by cbindgen (`voiceprint-ffi/cbindgen.toml`).
+//!
+//! Conventions, the same for every function (they follow rustls-ffi and
+//! wasmtime's C API):
+//! - Fallible functions return a `vp_status` (0 = `VP_STATUS_OK`) and write
+//!   results through out-pointers; `vp_last_error_message()` gives the
+//!   calling thread's last message. Pointer outs are set to NULL first, so
+//!   a failed call leaves nothing to free.
+//! - Handles (`vp_speaker_encoder`, `vp_store`, `vp_engine`) are opaque,
+//!   made by a constructor and freed by their `_free`, which accepts NULL.
+//! - Results the library allocates (`vp_embedding`, `vp_matches`,
+//!   `vp_speaker`, `vp_string_list`, ...) are freed by their own `_free`.
+//! - Strings in are borrowed, NUL-terminated UTF-8; buffers in are borrowed
+//!   for the duration of the call only.
+//! - Every entry point checks its pointers and strings and catches panics:
+//!   nothing unwinds into C, bad input is a status, never a crash.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+mod args;
+mod owned;
+
+pub mod audio_input;
+pub mod embedding;
+pub mod encoder;
+pub mod engine;
+pub mod error;
+pub mod matches;
+pub mod runtime;
+pub mod score;
+pub mod speaker;
+pub mod status;
+pub mod store;
+pub mod strings;
