@@ -17,8 +17,10 @@ Endpoints (all under /api/v1):
   DELETE /voiceprint/{speaker_id}
   GET    /voiceprint/speakers
   GET    /health
-The model is loaded once at start-up; the library releases the GIL while it
-decodes and embeds, so requests run in FastAPI's thread pool in parallel.
+The model is loaded once at start-up. The library's calls block while they
+decode and embed (with the GIL released), so the async endpoints hand them to
+the thread pool (run_in_threadpool): requests then run in parallel and the
+event loop stays free for uploads and health checks.
 """
 import os
 import pathlib
@@ -26,6 +28,7 @@ from contextlib import asynccontextmanager
 from typing import Optional
 
 from fastapi import Depends, FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -118,7 +121,7 @@ def health(svc: Service = Depends(service)):
 @app.post("/api/v1/voiceprint/register", dependencies=[Depends(authorised)])
 async def register(speaker_id: str = Form(...), file: UploadFile = File(...), svc: Service = Depends(service)):
     data = await read_upload(file, svc)
-    r = svc.vp.enroll(speaker_id, data)
+    r = await run_in_threadpool(svc.vp.enroll, speaker_id, data)
     return {"speaker_id": r.speaker_id, "enrollment_count": r.enrollment_count, "updated": r.updated}
 
 
@@ -126,7 +129,7 @@ async def register(speaker_id: str = Form(...), file: UploadFile = File(...), sv
 async def identify(file: UploadFile = File(...), speaker_ids: Optional[str] = Form(None), svc: Service = Depends(service)):
     data = await read_upload(file, svc)
     candidates = [s.strip() for s in speaker_ids.split(",") if s.strip()] if speaker_ids else None
-    who = svc.vp.identify(data, k=5, candidates=candidates)
+    who = await run_in_threadpool(svc.vp.identify, data, k=5, candidates=candidates)
     best = who.best
     return {
         "speaker_id": best.speaker_id if best else None,
@@ -140,7 +143,7 @@ async def identify(file: UploadFile = File(...), speaker_ids: Optional[str] = Fo
 async def verify(speaker_id: str = Form(...), file: UploadFile = File(...), threshold: Optional[float] = Form(None),
                  svc: Service = Depends(service)):
     data = await read_upload(file, svc)
-    v = svc.vp.verify(speaker_id, data, threshold=threshold)
+    v = await run_in_threadpool(svc.vp.verify, speaker_id, data, threshold=threshold)
     return {"speaker_id": speaker_id, "score": v.score, "threshold": v.threshold, "accepted": v.accepted, "status": v.status}
 
 

@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use numpy::PyArray1;
 use pyo3::prelude::*;
-use voiceprint_core::{Status, VoiceprintsConfig};
+use voiceprint_core::{DecodeOptions, Status, VoiceprintsConfig};
 
 use crate::audio_input::OwnedInput;
 use crate::encoder::SpeakerEncoder;
@@ -148,11 +148,26 @@ fn to_match(m: voiceprint_core::Match) -> Match {
 
 #[pymethods]
 impl Voiceprints {
+    /// `threshold`: the accept threshold when a call gives none (default:
+    /// the encoder's). `max_bytes` / `max_seconds`: the largest encoded
+    /// input and the longest audio accepted (defaults 512 MiB, 4 hours);
+    /// beyond them calls raise `InputTooLargeError` / `AudioTooLongError`.
     #[new]
-    #[pyo3(signature = (encoder, store, threshold=None))]
-    fn new(encoder: &SpeakerEncoder, store: &Store, threshold: Option<f32>) -> PyResult<Self> {
+    #[pyo3(signature = (encoder, store, threshold=None, *, max_bytes=None, max_seconds=None))]
+    fn new(
+        encoder: &SpeakerEncoder,
+        store: &Store,
+        threshold: Option<f32>,
+        max_bytes: Option<u64>,
+        max_seconds: Option<f32>,
+    ) -> PyResult<Self> {
+        let defaults = DecodeOptions::default();
         let config = VoiceprintsConfig {
             threshold,
+            decode: DecodeOptions {
+                max_bytes: max_bytes.unwrap_or(defaults.max_bytes),
+                max_seconds: max_seconds.unwrap_or(defaults.max_seconds),
+            },
             ..Default::default()
         };
         let vp = voiceprint_core::Voiceprints::with_config(
@@ -263,7 +278,8 @@ impl Voiceprints {
 
     /// The stored speaker, or None.
     fn get(&self, py: Python<'_>, speaker_id: String) -> PyResult<Option<SpeakerInfo>> {
-        let info = self.inner.get(&speaker_id).py()?;
+        let inner = self.inner.clone();
+        let info = py.detach(move || inner.get(&speaker_id)).py()?;
         Ok(info.map(|i| SpeakerInfo {
             speaker_id: i.id,
             vector: PyArray1::from_vec(py, i.vector).unbind(),
@@ -276,8 +292,9 @@ impl Voiceprints {
     }
 
     /// All speaker ids, sorted.
-    fn list(&self) -> PyResult<Vec<String>> {
-        self.inner.list().py()
+    fn list(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        let inner = self.inner.clone();
+        py.detach(move || inner.list()).py()
     }
 
     /// Enables (`"active"`) or disables (`"disabled"`) a voiceprint.

@@ -4,6 +4,7 @@
 
 use pyo3::prelude::*;
 
+mod audio;
 mod audio_input;
 mod encoder;
 mod engine;
@@ -25,6 +26,7 @@ fn _voiceprint(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::EnrollResult>()?;
     m.add_class::<engine::SpeakerInfo>()?;
     m.add_function(wrap_pyfunction!(score::cosine, m)?)?;
+    m.add_function(wrap_pyfunction!(audio::decode, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::onnxruntime_info, m)?)?;
     Ok(())
 }

@@ -3,8 +3,11 @@ import io
 import json
 import os
 import pathlib
+import pydoc
 import subprocess
+import sys
 import threading
+import time
 import wave
 
 import numpy as np
@@ -205,3 +208,84 @@ def test_librispeech_speakers_are_told_apart(encoder, librispeech):
     for s in SPEAKERS:
         who = vp.identify(clip(f"{s}-test.flac"), k=5)
         assert who.best is not None and who.best.speaker_id == s, who.matches
+
+
+def test_input_limits_and_corrupt_input_raise_their_own_errors(encoder):
+    store = voiceprint.Store.memory(encoder.model_id, encoder.dim)
+    small = voiceprint.Voiceprints(encoder, store, max_bytes=1000)
+    with pytest.raises(voiceprint.InputTooLargeError, match="1000"):
+        small.enroll("x", clip("103-enroll.flac"))
+    short = voiceprint.Voiceprints(encoder, store, max_seconds=1.0)
+    with pytest.raises(voiceprint.AudioTooLongError):
+        short.enroll("x", clip("103-enroll.flac"))
+    with pytest.raises(voiceprint.InvalidArgumentError, match="max_seconds"):
+        voiceprint.Voiceprints(encoder, store, max_seconds=0.0).enroll("x", clip("103-enroll.flac"))
+    # A FLAC file cut inside its first audio frame: a known format, damaged.
+    flac = clip("103-enroll.flac").read_bytes()
+    with pytest.raises(voiceprint.CorruptInputError):
+        encoder.embed(flac[:9000])
+    assert len(store) == 0
+
+
+def test_runtime_not_found_in_a_fresh_process(model_path):
+    """One ONNX Runtime per process, so a wrong library path is tried in a new one."""
+    code = (
+        "import voiceprint\n"
+        "try:\n"
+        f"    voiceprint.SpeakerEncoder({str(model_path)!r}, 'ge2e-resemblyzer', ort_library='/nonexistent/libonnxruntime.so')\n"
+        "except voiceprint.RuntimeNotFoundError as e:\n"
+        "    assert isinstance(e, voiceprint.VoiceprintError) and '/nonexistent' in str(e), e\n"
+        "    print('raised')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "raised", out.stderr
+
+
+def test_decode_gives_mono_float32_samples():
+    samples, rate = voiceprint.decode(SPEECH_WAV)
+    pcm = pcm_of(SPEECH_WAV)
+    assert samples.dtype == np.float32 and rate == 16000 and samples.shape == pcm.shape
+    np.testing.assert_allclose(samples, pcm / 32768.0, atol=1e-6)
+    from_bytes, _ = voiceprint.decode(SPEECH_WAV.read_bytes())
+    np.testing.assert_array_equal(from_bytes, samples)
+    stereo = np.stack([pcm, pcm], axis=1)
+    mono, _ = voiceprint.decode(stereo, sample_rate=16000)
+    np.testing.assert_allclose(mono, samples, atol=1e-6)
+    at8k, rate8k = voiceprint.decode(SPEECH_WAV, resample_to=8000)
+    assert rate8k == 8000 and abs(len(at8k) - len(samples) // 2) <= 2
+    with pytest.raises(voiceprint.UnsupportedFormatError):
+        voiceprint.decode(b"definitely not audio" * 10)
+    with pytest.raises(voiceprint.InvalidSampleRateError):
+        voiceprint.decode(SPEECH_WAV, resample_to=0)
+
+
+def test_the_gil_is_released_while_embedding(encoder):
+    """A Python thread keeps running while another thread embeds 60 s of audio:
+    were the GIL held, its longest pause would be the whole embedding."""
+    pcm = np.tile(pcm_of(SPEECH_WAV), 30)  # 60 s
+    t0 = time.perf_counter()
+    encoder.embed(pcm, sample_rate=16000)
+    alone = time.perf_counter() - t0
+    done = threading.Event()
+
+    def embed():
+        encoder.embed(pcm, sample_rate=16000)
+        done.set()
+
+    worker = threading.Thread(target=embed)
+    last, longest = time.perf_counter(), 0.0
+    worker.start()
+    while not done.is_set():
+        now = time.perf_counter()
+        longest, last = max(longest, now - last), now
+    worker.join()
+    assert longest < alone / 2, f"main thread paused {longest:.3f} s during a {alone:.3f} s embedding"
+
+
+def test_help_reads_well():
+    text = pydoc.render_doc(voiceprint.Voiceprints, renderer=pydoc.plaintext)
+    assert ">>>" in text
+    for method in ["enroll", "verify", "identify", "remove", "get", "list", "set_status"]:
+        assert method in text
+    assert "max_seconds" in text
+    assert voiceprint.decode.__doc__ and ">>>" in voiceprint.decode.__doc__

@@ -9,7 +9,8 @@
 Audio arguments are paths, ``bytes`` of a WAV/FLAC/MP3/OGG/M4A file, or numpy
 arrays (float32, float64 or int16; 1-D mono or 2-D ``[samples, channels]``)
 with ``sample_rate=``. Voiceprints are numpy float32 arrays. Every error is a
-subclass of :class:`VoiceprintError`.
+subclass of :class:`VoiceprintError`. ``decode`` gives the mono float32 samples
+of any such input.
 """
 from ._voiceprint import (  # noqa: F401
     AudioTooLongError,
@@ -43,6 +44,7 @@ from ._voiceprint import (  # noqa: F401
     Voiceprints,
     __version__,
     cosine,
+    decode,
     onnxruntime_info,
 )
 
