@@ -9,6 +9,10 @@ mod audio_input;
 mod encoder;
 mod engine;
 mod errors;
+mod image_encoder;
+mod image_index;
+mod image_input;
+mod image_profile;
 mod runtime;
 mod score;
 mod store;
@@ -28,5 +32,10 @@ fn _voiceprint(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(score::cosine, m)?)?;
     m.add_function(wrap_pyfunction!(audio::decode, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::onnxruntime_info, m)?)?;
+    m.add_class::<image_encoder::ImageEncoder>()?;
+    m.add_class::<image_index::ImageIndex>()?;
+    m.add_class::<image_index::ImageMatch>()?;
+    m.add_class::<image_index::ImageRecord>()?;
+    m.add_function(wrap_pyfunction!(image_profile::image_profile, m)?)?;
     Ok(())
 }

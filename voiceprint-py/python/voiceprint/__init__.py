@@ -11,6 +11,11 @@ arrays (float32, float64 or int16; 1-D mono or 2-D ``[samples, channels]``)
 with ``sample_rate=``. Voiceprints are numpy float32 arrays. Every error is a
 subclass of :class:`VoiceprintError`. ``decode`` gives the mono float32 samples
 of any such input.
+
+Images: ``ImageEncoder`` (any ONNX vision model plus a preprocessing profile:
+keras-mobilenetv2, torchvision, clip or a dict) and ``ImageIndex`` (embed, add,
+search) take paths, ``bytes`` of a JPEG/PNG/WebP/BMP/GIF/TIFF file, PIL images
+or numpy uint8 arrays HxW / HxWx3 / HxWx4.
 """
 from ._voiceprint import (  # noqa: F401
     AudioTooLongError,
@@ -46,6 +51,13 @@ from ._voiceprint import (  # noqa: F401
     cosine,
     decode,
     onnxruntime_info,
+)
+from ._voiceprint import (  # noqa: F401
+    ImageEncoder,
+    ImageIndex,
+    ImageMatch,
+    ImageRecord,
+    image_profile,
 )
 
 __all__ = [name for name in dir() if not name.startswith("_")] + ["__version__"]

@@ -122,3 +122,106 @@ def decode(audio: AudioLike, sample_rate: Optional[int] = None, *, resample_to: 
     """
     ...
 def onnxruntime_info() -> Optional[Tuple[str, str]]: ...
+
+# --- images -----------------------------------------------------------------
+from typing import Any, Literal, Protocol
+
+class _PILImage(Protocol):
+    """What voiceprint needs of a ``PIL.Image.Image`` (Pillow stays optional)."""
+    mode: str
+    size: Tuple[int, int]
+    def convert(self, mode: str) -> "_PILImage": ...
+    def tobytes(self) -> bytes: ...
+
+ImageLike = Union[str, os.PathLike, bytes, bytearray, _PILImage, npt.NDArray[np.uint8]]
+"""A JPEG/PNG/WebP/BMP/GIF/TIFF path or its bytes, a PIL image, or a uint8
+array HxW (grey), HxWx1, HxWx3 (RGB; BGR with ``channel_order="bgr"``) or HxWx4."""
+ChannelOrderName = Literal["rgb", "bgr"]
+ImageProfileDict = Dict[str, Any]
+"""width, height, resize ("stretch" | "shorter_side_then_center_crop"),
+shorter_side (int | None), filter ("nearest" | "bilinear" | "bicubic" |
+"lanczos3"), mean, std (3 floats each, RGB, on the [0, 1] scale), layout
+("nchw" | "nhwc"), channels ("rgb" | "bgr")."""
+
+def image_profile(name: str) -> ImageProfileDict:
+    """The fields of a preprocessing preset (keras-mobilenetv2, torchvision, clip).
+
+    >>> p = image_profile("torchvision"); p["width"] = 160
+    >>> enc = ImageEncoder("model.onnx", p)
+    """
+    ...
+
+class ImageEncoder:
+    """An image model: an image in, a float32 feature vector out.
+
+    >>> enc = ImageEncoder("mobilenetv2.onnx", "keras-mobilenetv2", output="features")
+    >>> enc.embed("shoe.jpg").shape
+    (1280,)
+    """
+    def __init__(
+        self,
+        model_path: Union[str, os.PathLike],
+        profile: Union[str, ImageProfileDict] = "torchvision",
+        *,
+        output: Optional[str] = None,
+        input: Optional[str] = None,
+        model_id: Optional[str] = None,
+        normalize: bool = True,
+        dim: Optional[int] = None,
+        max_batch: int = 16,
+        max_pixels: Optional[int] = None,
+        max_bytes: Optional[int] = None,
+        provider: str = "cpu",
+        threads: int = 0,
+        ort_library: Optional[Union[str, os.PathLike]] = None,
+    ) -> None: ...
+    def embed(self, image: ImageLike, *, channel_order: ChannelOrderName = "rgb") -> npt.NDArray[np.float32]:
+        """The feature vector of one image, shape ``(dim,)``."""
+        ...
+    def embed_batch(self, images: Sequence[ImageLike], *, channel_order: ChannelOrderName = "rgb") -> npt.NDArray[np.float32]:
+        """Feature vectors of several images, one ``(n, dim)`` array."""
+        ...
+    def preprocess(self, image: ImageLike, *, channel_order: ChannelOrderName = "rgb") -> npt.NDArray[np.float32]:
+        """The model input of one image without the batch axis, e.g. ``(3, 224, 224)``."""
+        ...
+    @property
+    def model_id(self) -> str: ...
+    @property
+    def dim(self) -> int: ...
+    @property
+    def profile(self) -> ImageProfileDict: ...
+    @property
+    def normalize(self) -> bool: ...
+    @property
+    def provider(self) -> str: ...
+
+class ImageMatch:
+    id: str
+    score: float
+
+class ImageRecord:
+    id: str
+    vector: npt.NDArray[np.float32]
+    status: str
+    labels: Dict[str, str]
+    created_at_ms: int
+    updated_at_ms: int
+
+class ImageIndex:
+    """Image feature vectors: embed, add, search by image or by vector.
+
+    >>> index = ImageIndex(enc, Store.open("images.db", enc.model_id, enc.dim))
+    >>> index.add("sku-1", "sku-1.jpg"); index.search("upload.webp", k=1)[0].id
+    """
+    def __init__(self, encoder: ImageEncoder, store: Store) -> None: ...
+    def embed(self, image: ImageLike, *, channel_order: ChannelOrderName = "rgb") -> npt.NDArray[np.float32]: ...
+    def add(self, id: str, image: ImageLike, labels: Optional[Dict[str, str]] = None, *, channel_order: ChannelOrderName = "rgb") -> bool: ...
+    def add_batch(self, ids: Sequence[str], images: Sequence[ImageLike], *, channel_order: ChannelOrderName = "rgb") -> int: ...
+    def add_vector(self, id: str, vector: npt.NDArray[np.float32], labels: Optional[Dict[str, str]] = None) -> bool: ...
+    def search(self, image: ImageLike, k: int = 5, candidates: Optional[Sequence[str]] = None, *, channel_order: ChannelOrderName = "rgb") -> List[ImageMatch]: ...
+    def search_vector(self, vector: npt.NDArray[np.float32], k: int = 5, candidates: Optional[Sequence[str]] = None) -> List[ImageMatch]: ...
+    def get(self, id: str) -> Optional[ImageRecord]: ...
+    def remove(self, id: str) -> bool: ...
+    def list(self) -> List[str]: ...
+    def set_status(self, id: str, status: Literal["active", "disabled"]) -> None: ...
+    def __len__(self) -> int: ...

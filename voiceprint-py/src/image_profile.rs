@@ -1,0 +1,155 @@
+//! Image preprocessing profiles for Python: a preset name, or a dict with
+//! the fields of core's `ImageProfile` (what `ImageEncoder.profile` and
+//! `voiceprint.image_profile` return), so a custom profile is a preset's dict
+//! with some fields changed.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+use voiceprint_core::features::{
+    ChannelOrder, ImageProfile, ResizeFilter, ResizeMode, TensorLayout,
+};
+
+use crate::errors::{IntoPyResult, InvalidModelSpecError};
+
+const KEYS: &[&str] = &[
+    "width",
+    "height",
+    "resize",
+    "shorter_side",
+    "filter",
+    "mean",
+    "std",
+    "layout",
+    "channels",
+];
+
+/// The fields of a preprocessing preset (keras-mobilenetv2, torchvision, clip) as a dict.
+///
+/// >>> p = voiceprint.image_profile("torchvision"); p["width"], p["layout"]
+/// (224, 'nchw')
+///
+/// Change fields and pass the dict as `ImageEncoder(profile=...)` for a custom profile.
+#[pyfunction]
+pub fn image_profile<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyDict>> {
+    to_dict(py, &ImageProfile::preset(name).py()?)
+}
+
+/// `profile=`: a preset name or a dict of every field.
+pub fn extract(obj: &Bound<'_, PyAny>) -> PyResult<ImageProfile> {
+    if let Ok(name) = obj.cast::<PyString>() {
+        return ImageProfile::preset(&name.extract::<String>()?).py();
+    }
+    let Ok(d) = obj.cast::<PyDict>() else {
+        return Err(PyTypeError::new_err(format!(
+            "profile is a preset name or a dict, not {}",
+            obj.get_type().name()?
+        )));
+    };
+    for key in d.keys() {
+        let key: String = key.extract()?;
+        if !KEYS.contains(&key.as_str()) {
+            return Err(bad(format!(
+                "unknown profile field {key:?}; fields: {}",
+                KEYS.join(", ")
+            )));
+        }
+    }
+    let get = |key: &str| -> PyResult<Bound<'_, PyAny>> {
+        d.get_item(key)?
+            .ok_or_else(|| bad(format!("the profile dict has no {key:?}")))
+    };
+    let resize = match get("resize")?.extract::<String>()?.as_str() {
+        "stretch" => ResizeMode::Stretch,
+        "shorter_side_then_center_crop" => ResizeMode::ShorterSideThenCenterCrop {
+            shorter_side: get("shorter_side")?.extract()?,
+        },
+        other => {
+            return Err(bad(format!(
+                "resize {other:?}: use \"stretch\" or \"shorter_side_then_center_crop\""
+            )))
+        }
+    };
+    let filter = match get("filter")?.extract::<String>()?.as_str() {
+        "nearest" => ResizeFilter::Nearest,
+        "bilinear" => ResizeFilter::Bilinear,
+        "bicubic" => ResizeFilter::Bicubic,
+        "lanczos3" => ResizeFilter::Lanczos3,
+        other => {
+            return Err(bad(format!(
+                "filter {other:?}: use nearest, bilinear, bicubic or lanczos3"
+            )))
+        }
+    };
+    let layout = match get("layout")?.extract::<String>()?.as_str() {
+        "nchw" => TensorLayout::Nchw,
+        "nhwc" => TensorLayout::Nhwc,
+        other => return Err(bad(format!("layout {other:?}: use \"nchw\" or \"nhwc\""))),
+    };
+    let channels = match get("channels")?.extract::<String>()?.as_str() {
+        "rgb" => ChannelOrder::Rgb,
+        "bgr" => ChannelOrder::Bgr,
+        other => return Err(bad(format!("channels {other:?}: use \"rgb\" or \"bgr\""))),
+    };
+    Ok(ImageProfile {
+        width: get("width")?.extract()?,
+        height: get("height")?.extract()?,
+        resize,
+        filter,
+        mean: get("mean")?.extract()?,
+        std: get("std")?.extract()?,
+        layout,
+        channels,
+    })
+}
+
+/// The dict form of a profile (the inverse of [`extract`]).
+pub fn to_dict<'py>(py: Python<'py>, p: &ImageProfile) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("width", p.width)?;
+    d.set_item("height", p.height)?;
+    let (resize, shorter_side) = match p.resize {
+        ResizeMode::Stretch => ("stretch", None),
+        ResizeMode::ShorterSideThenCenterCrop { shorter_side } => {
+            ("shorter_side_then_center_crop", Some(shorter_side))
+        }
+    };
+    d.set_item("resize", resize)?;
+    d.set_item("shorter_side", shorter_side)?;
+    d.set_item(
+        "filter",
+        match p.filter {
+            ResizeFilter::Nearest => "nearest",
+            ResizeFilter::Bilinear => "bilinear",
+            ResizeFilter::Bicubic => "bicubic",
+            ResizeFilter::Lanczos3 => "lanczos3",
+        },
+    )?;
+    d.set_item("mean", p.mean.map(shortest))?;
+    d.set_item("std", p.std.map(shortest))?;
+    d.set_item(
+        "layout",
+        match p.layout {
+            TensorLayout::Nchw => "nchw",
+            TensorLayout::Nhwc => "nhwc",
+        },
+    )?;
+    d.set_item(
+        "channels",
+        match p.channels {
+            ChannelOrder::Rgb => "rgb",
+            ChannelOrder::Bgr => "bgr",
+        },
+    )?;
+    Ok(d)
+}
+
+/// The f64 with the f32's shortest decimal form (0.229, not 0.2290000021...),
+/// so a dict reads as the statistics were written and compares equal to them.
+fn shortest(v: f32) -> f64 {
+    v.to_string().parse().unwrap_or(f64::from(v))
+}
+
+fn bad(detail: String) -> PyErr {
+    InvalidModelSpecError::new_err(detail)
+}
