@@ -77,7 +77,10 @@ pub fn bench_images() -> Option<Vec<Vec<u8>>> {
         .map(|n| std::fs::read(dir.join(n)).ok())
         .collect();
     if out.is_none() {
-        eprintln!("skipping image benchmarks: {} not filled (run scripts/setup.sh)", dir.display());
+        eprintln!(
+            "skipping image benchmarks: {} not filled (run scripts/setup.sh)",
+            dir.display()
+        );
     }
     out
 }

@@ -5,6 +5,7 @@ use numpy::ndarray::{Array2, Array3};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArray3};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use voiceprint_core::embed::model_id_of;
 use voiceprint_core::image::ImageLimits;
 use voiceprint_core::{ImageEncoder as _, ImageModelSpec, OnnxImageEncoder};
 
@@ -61,13 +62,7 @@ impl ImageEncoder {
             None => voiceprint_core::features::ImageProfile::preset("torchvision").py()?,
         };
         // The default id is the one `OnnxImageEncoder::from_profile` gives.
-        let model_id = model_id.unwrap_or_else(|| {
-            model_path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or("image-model")
-                .to_string()
-        });
+        let model_id = model_id.unwrap_or_else(|| model_id_of(&model_path));
         let spec = ImageModelSpec {
             input_name: input,
             output_name: output,

@@ -59,38 +59,14 @@ pub fn extract(obj: &Bound<'_, PyAny>) -> PyResult<ImageProfile> {
         d.get_item(key)?
             .ok_or_else(|| bad(format!("the profile dict has no {key:?}")))
     };
-    let resize = match get("resize")?.extract::<String>()?.as_str() {
-        "stretch" => ResizeMode::Stretch,
-        "shorter_side_then_center_crop" => ResizeMode::ShorterSideThenCenterCrop {
-            shorter_side: get("shorter_side")?.extract()?,
-        },
-        other => {
-            return Err(bad(format!(
-                "resize {other:?}: use \"stretch\" or \"shorter_side_then_center_crop\""
-            )))
-        }
+    let shorter_side = match get("resize")?.extract::<String>()?.as_str() {
+        "shorter_side_then_center_crop" => Some(get("shorter_side")?.extract()?),
+        _ => None,
     };
-    let filter = match get("filter")?.extract::<String>()?.as_str() {
-        "nearest" => ResizeFilter::Nearest,
-        "bilinear" => ResizeFilter::Bilinear,
-        "bicubic" => ResizeFilter::Bicubic,
-        "lanczos3" => ResizeFilter::Lanczos3,
-        other => {
-            return Err(bad(format!(
-                "filter {other:?}: use nearest, bilinear, bicubic or lanczos3"
-            )))
-        }
-    };
-    let layout = match get("layout")?.extract::<String>()?.as_str() {
-        "nchw" => TensorLayout::Nchw,
-        "nhwc" => TensorLayout::Nhwc,
-        other => return Err(bad(format!("layout {other:?}: use \"nchw\" or \"nhwc\""))),
-    };
-    let channels = match get("channels")?.extract::<String>()?.as_str() {
-        "rgb" => ChannelOrder::Rgb,
-        "bgr" => ChannelOrder::Bgr,
-        other => return Err(bad(format!("channels {other:?}: use \"rgb\" or \"bgr\""))),
-    };
+    let resize = ResizeMode::from_name(&get("resize")?.extract::<String>()?, shorter_side).py()?;
+    let filter: ResizeFilter = get("filter")?.extract::<String>()?.parse().py()?;
+    let layout: TensorLayout = get("layout")?.extract::<String>()?.parse().py()?;
+    let channels: ChannelOrder = get("channels")?.extract::<String>()?.parse().py()?;
     Ok(ImageProfile {
         width: get("width")?.extract()?,
         height: get("height")?.extract()?,
@@ -108,39 +84,17 @@ pub fn to_dict<'py>(py: Python<'py>, p: &ImageProfile) -> PyResult<Bound<'py, Py
     let d = PyDict::new(py);
     d.set_item("width", p.width)?;
     d.set_item("height", p.height)?;
-    let (resize, shorter_side) = match p.resize {
-        ResizeMode::Stretch => ("stretch", None),
-        ResizeMode::ShorterSideThenCenterCrop { shorter_side } => {
-            ("shorter_side_then_center_crop", Some(shorter_side))
-        }
+    let shorter_side = match p.resize {
+        ResizeMode::Stretch => None,
+        ResizeMode::ShorterSideThenCenterCrop { shorter_side } => Some(shorter_side),
     };
-    d.set_item("resize", resize)?;
+    d.set_item("resize", p.resize.name())?;
     d.set_item("shorter_side", shorter_side)?;
-    d.set_item(
-        "filter",
-        match p.filter {
-            ResizeFilter::Nearest => "nearest",
-            ResizeFilter::Bilinear => "bilinear",
-            ResizeFilter::Bicubic => "bicubic",
-            ResizeFilter::Lanczos3 => "lanczos3",
-        },
-    )?;
+    d.set_item("filter", p.filter.as_str())?;
     d.set_item("mean", p.mean.map(shortest))?;
     d.set_item("std", p.std.map(shortest))?;
-    d.set_item(
-        "layout",
-        match p.layout {
-            TensorLayout::Nchw => "nchw",
-            TensorLayout::Nhwc => "nhwc",
-        },
-    )?;
-    d.set_item(
-        "channels",
-        match p.channels {
-            ChannelOrder::Rgb => "rgb",
-            ChannelOrder::Bgr => "bgr",
-        },
-    )?;
+    d.set_item("layout", p.layout.as_str())?;
+    d.set_item("channels", p.channels.as_str())?;
     Ok(d)
 }
 

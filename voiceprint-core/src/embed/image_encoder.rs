@@ -60,11 +60,7 @@ impl OnnxImageEncoder {
         runtime: &RuntimeConfig,
     ) -> Result<Self> {
         let path = path.as_ref();
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("image-model");
-        Self::load(path, ImageModelSpec::new(stem, profile)?, runtime)
+        Self::load(path, ImageModelSpec::for_model(path, profile)?, runtime)
     }
 
     /// Loads a model with a full spec, checking the spec against the model's

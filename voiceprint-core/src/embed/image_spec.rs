@@ -39,6 +39,13 @@ impl ImageModelSpec {
         Ok(Self::with_profile(model_id, ImageProfile::preset(profile)?))
     }
 
+    /// A spec for the model file at `path` with a named profile: the model id
+    /// is the file's stem (`mobilenetv2.onnx` gives `mobilenetv2`), as
+    /// [`OnnxImageEncoder::from_profile`](super::OnnxImageEncoder::from_profile) uses.
+    pub fn for_model(path: impl AsRef<std::path::Path>, profile: &str) -> Result<Self> {
+        Self::new(model_id_of(path.as_ref()), profile)
+    }
+
     /// A spec with a hand-made profile and the defaults.
     pub fn with_profile(model_id: impl Into<String>, profile: ImageProfile) -> Self {
         ImageModelSpec {
@@ -76,4 +83,12 @@ impl ImageModelSpec {
         }
         Ok(())
     }
+}
+
+/// The default model id of a model file: its stem.
+pub fn model_id_of(path: &std::path::Path) -> String {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("image-model")
+        .to_string()
 }

@@ -10,7 +10,7 @@ mod spec;
 
 pub use embedding::Embedding;
 pub use image_encoder::OnnxImageEncoder;
-pub use image_spec::ImageModelSpec;
+pub use image_spec::{model_id_of, ImageModelSpec};
 pub use input::AudioInput;
 pub use speaker::OnnxSpeakerEncoder;
 pub use spec::{FrontEnd, ModelSpec, PRESETS};

@@ -48,6 +48,71 @@ pub enum ChannelOrder {
     Bgr,
 }
 
+/// String names of the profile's enums, as bindings and config files spell
+/// them (`"bilinear"`, `"nchw"`, `"bgr"`, `"stretch"`, ...).
+macro_rules! named_enum {
+    ($ty:ident, $what:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            /// The lower-case name.
+            pub fn as_str(&self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name),+
+                }
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<Self> {
+                match s.trim().to_ascii_lowercase().as_str() {
+                    $($name => Ok($ty::$variant),)+
+                    _ => Err(Error::InvalidModelSpec {
+                        detail: format!(
+                            concat!($what, " {:?}: use {}"),
+                            s,
+                            [$($name),+].join(", ")
+                        ),
+                    }),
+                }
+            }
+        }
+    };
+}
+
+named_enum!(ResizeFilter, "resize filter", {
+    Nearest => "nearest", Bilinear => "bilinear", Bicubic => "bicubic", Lanczos3 => "lanczos3",
+});
+named_enum!(TensorLayout, "tensor layout", { Nchw => "nchw", Nhwc => "nhwc" });
+named_enum!(ChannelOrder, "channel order", { Rgb => "rgb", Bgr => "bgr" });
+
+impl ResizeMode {
+    /// `"stretch"` or `"shorter_side_then_center_crop"`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ResizeMode::Stretch => "stretch",
+            ResizeMode::ShorterSideThenCenterCrop { .. } => "shorter_side_then_center_crop",
+        }
+    }
+
+    /// The mode called `name`; `shorter_side` is used by the cropping mode only.
+    pub fn from_name(name: &str, shorter_side: Option<u32>) -> Result<Self> {
+        match (name.trim().to_ascii_lowercase().as_str(), shorter_side) {
+            ("stretch", _) => Ok(ResizeMode::Stretch),
+            ("shorter_side_then_center_crop", Some(s)) => {
+                Ok(ResizeMode::ShorterSideThenCenterCrop { shorter_side: s })
+            }
+            ("shorter_side_then_center_crop", None) => Err(Error::InvalidModelSpec {
+                detail: "resize shorter_side_then_center_crop needs a shorter_side".to_string(),
+            }),
+            _ => Err(Error::InvalidModelSpec {
+                detail: format!(
+                    "resize mode {name:?}: use stretch or shorter_side_then_center_crop"
+                ),
+            }),
+        }
+    }
+}
+
 /// Everything between decoded RGB pixels and the model's input tensor.
 ///
 /// Each value is `(pixel / 255 - mean[c]) / std[c]`, with `c` counted in
@@ -195,6 +260,32 @@ mod tests {
         }
         let err = ImageProfile::preset("resnet-ish").unwrap_err().to_string();
         assert!(err.contains("torchvision") && err.contains("keras-mobilenetv2"));
+    }
+
+    #[test]
+    fn enum_names_round_trip() {
+        for f in [
+            ResizeFilter::Nearest,
+            ResizeFilter::Bilinear,
+            ResizeFilter::Bicubic,
+            ResizeFilter::Lanczos3,
+        ] {
+            assert_eq!(f.as_str().parse::<ResizeFilter>().unwrap(), f);
+        }
+        for l in [TensorLayout::Nchw, TensorLayout::Nhwc] {
+            assert_eq!(l.as_str().parse::<TensorLayout>().unwrap(), l);
+        }
+        assert_eq!(" BGR ".parse::<ChannelOrder>().unwrap(), ChannelOrder::Bgr);
+        let err = "area".parse::<ResizeFilter>().unwrap_err().to_string();
+        assert!(err.contains("bilinear") && err.contains("area"), "{err}");
+        let crop = ResizeMode::ShorterSideThenCenterCrop { shorter_side: 256 };
+        assert_eq!(ResizeMode::from_name(crop.name(), Some(256)).unwrap(), crop);
+        assert_eq!(
+            ResizeMode::from_name("stretch", None).unwrap(),
+            ResizeMode::Stretch
+        );
+        assert!(ResizeMode::from_name(crop.name(), None).is_err());
+        assert!(ResizeMode::from_name("fit", None).is_err());
     }
 
     #[test]
