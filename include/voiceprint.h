@@ -1,5 +1,6 @@
 /*
- * libvoiceprint: speaker voiceprints in your own process (C ABI).
+ * libvoiceprint: speaker voiceprints and image feature vectors in your own
+ * process (C ABI).
  * SPDX-License-Identifier: MIT OR Apache-2.0
  *
  * Conventions, the same for every function:
@@ -7,16 +8,18 @@
  *    results through out-pointers. vp_last_error_message() gives the calling
  *    thread's last error text. Pointer outs are set to NULL first, so a failed
  *    call leaves nothing to free.
- *  - Handles (vp_speaker_encoder, vp_store, vp_engine) are opaque, made by a
- *    constructor and freed by their _free function, which accepts NULL.
+ *  - Handles (vp_speaker_encoder, vp_store, vp_engine, vp_image_encoder,
+ *    vp_image_index) are opaque, made by a constructor and freed by their
+ *    _free function, which accepts NULL.
  *  - Results the library allocates (vp_embedding, vp_embeddings, vp_matches,
- *    vp_speaker, vp_string_list) are read-only and freed by their own _free.
+ *    vp_speaker, vp_image_record, vp_image_tensor, vp_string_list) are
+ *    read-only and freed by their own _free.
  *  - Strings in are borrowed, NUL-terminated UTF-8; buffers in are borrowed
  *    for the duration of the call only.
  *  - Every function checks its pointers and strings and catches internal
  *    panics: bad input gives a status, never a crash.
- *  - Thread safety is stated per handle: an engine may be used by many
- *    threads at once.
+ *  - Thread safety is stated per handle: an engine or an image index may be
+ *    used by many threads at once.
  *
  * Example:
  *   vp_speaker_encoder *enc = NULL; vp_store *store = NULL; vp_engine *vp = NULL;
@@ -31,6 +34,19 @@
  *   if (vp_engine_identify(vp, &q, 3, NULL, 0, NAN, &m) == VP_STATUS_OK && m->best)
  *     printf("%s %.3f\n", m->best->id, m->best->score);
  *   vp_matches_free(m); vp_engine_free(vp); vp_store_free(store); vp_speaker_encoder_free(enc);
+ *
+ * Images the same way:
+ *   vp_image_encoder_config cfg = vp_image_encoder_config_default();
+ *   cfg.output_name = "features";
+ *   vp_image_encoder *ienc = NULL; vp_store *istore = NULL; vp_image_index *index = NULL;
+ *   vp_image_encoder_new("mobilenetv2.onnx", "keras-mobilenetv2", &cfg, &ienc);
+ *   vp_store_sqlite_create_or_open("images.db", vp_image_encoder_model_id(ienc),
+ *                                  vp_image_encoder_dim(ienc), &istore);
+ *   vp_image_index_new(ienc, istore, &index);
+ *   vp_image img = vp_image_path("sku-123.jpg");
+ *   vp_image_index_add(index, "sku-123", &img, NULL, 0, NULL);
+ *   vp_image up = vp_image_bytes(upload, upload_len);
+ *   vp_image_index_search(index, &up, 5, NULL, 0, &m);
  * (check every vp_status in real code; see examples/c/.)
  */
 
@@ -169,7 +185,8 @@ typedef uint32_t vp_status;
 #endif // __cplusplus
 
 /**
- * Whether a voiceprint takes part in matching.
+ * Whether a stored record takes part in matching: a speaker's voiceprint,
+ * or an image of a `vp_image_index` (core has one status for both).
  */
 enum vp_speaker_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -177,11 +194,11 @@ enum vp_speaker_status
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
   /**
-   * Matched by verify and identify.
+   * Matched by verify, identify and image search.
    */
   VP_SPEAKER_STATUS_ACTIVE = 0,
   /**
-   * Kept, but never accepted by verify nor returned by identify.
+   * Kept, but never accepted by verify nor returned by identify or search.
    */
   VP_SPEAKER_STATUS_DISABLED = 1,
 };
@@ -229,6 +246,187 @@ typedef uint32_t vp_audio_kind;
 #endif // __cplusplus
 
 /**
+ * What a `vp_image` holds.
+ */
+enum vp_image_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * `data` is a NUL-terminated UTF-8 path of a JPEG / PNG / WebP / BMP /
+   * GIF (first frame) / TIFF file; the other fields are ignored.
+   */
+  VP_IMAGE_KIND_PATH = 0,
+  /**
+   * `data` points to `len` bytes of such a file (e.g. an upload); the
+   * pixel fields are ignored.
+   */
+  VP_IMAGE_KIND_BYTES = 1,
+  /**
+   * `data` points to `len` bytes of raw 8-bit pixels: `height` rows of
+   * `stride` bytes, each starting with `width` pixels of `format`.
+   */
+  VP_IMAGE_KIND_PIXELS = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum vp_image_kind vp_image_kind;
+#else
+typedef uint32_t vp_image_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Channel layout of a raw 8-bit pixel buffer.
+ */
+enum vp_pixel_format
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Red, green, blue: 3 bytes a pixel.
+   */
+  VP_PIXEL_FORMAT_RGB8 = 0,
+  /**
+   * Red, green, blue, alpha: 4 bytes a pixel (alpha is dropped).
+   */
+  VP_PIXEL_FORMAT_RGBA8 = 1,
+  /**
+   * Blue, green, red (OpenCV's `cv::Mat` order): 3 bytes a pixel.
+   */
+  VP_PIXEL_FORMAT_BGR8 = 2,
+  /**
+   * Blue, green, red, alpha: 4 bytes a pixel (alpha is dropped).
+   */
+  VP_PIXEL_FORMAT_BGRA8 = 3,
+  /**
+   * One grey byte a pixel.
+   */
+  VP_PIXEL_FORMAT_GRAY8 = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum vp_pixel_format vp_pixel_format;
+#else
+typedef uint32_t vp_pixel_format;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * How an image is brought to the profile's width and height.
+ */
+enum vp_resize_mode
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Resize to exactly width x height, not keeping the aspect ratio
+   * (Keras `load_img(target_size=...)`, most tf2onnx exports).
+   */
+  VP_RESIZE_MODE_STRETCH = 0,
+  /**
+   * Resize so the shorter side is `shorter_side`, keeping the aspect
+   * ratio (torchvision `Resize(int)`), then cut the centred width x
+   * height (torchvision `CenterCrop`, zero-padded when smaller).
+   */
+  VP_RESIZE_MODE_SHORTER_SIDE_THEN_CENTER_CROP = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum vp_resize_mode vp_resize_mode;
+#else
+typedef uint32_t vp_resize_mode;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Resampling filter, as Pillow names them; all but nearest are
+ * antialiased when shrinking, as Pillow's are.
+ */
+enum vp_resize_filter
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Nearest neighbour.
+   */
+  VP_RESIZE_FILTER_NEAREST = 0,
+  /**
+   * Triangle filter (Pillow `BILINEAR`).
+   */
+  VP_RESIZE_FILTER_BILINEAR = 1,
+  /**
+   * Cubic filter, a = -0.5 (Pillow `BICUBIC`).
+   */
+  VP_RESIZE_FILTER_BICUBIC = 2,
+  /**
+   * Lanczos, 3 lobes (Pillow `LANCZOS`).
+   */
+  VP_RESIZE_FILTER_LANCZOS3 = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum vp_resize_filter vp_resize_filter;
+#else
+typedef uint32_t vp_resize_filter;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Memory layout of the model's input tensor.
+ */
+enum vp_tensor_layout
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * `[batch, channels, height, width]` (PyTorch exports).
+   */
+  VP_TENSOR_LAYOUT_NCHW = 0,
+  /**
+   * `[batch, height, width, channels]` (TensorFlow / Keras exports).
+   */
+  VP_TENSOR_LAYOUT_NHWC = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum vp_tensor_layout vp_tensor_layout;
+#else
+typedef uint32_t vp_tensor_layout;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Order of the colour channels in the tensor.
+ */
+enum vp_channel_order
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Red, green, blue.
+   */
+  VP_CHANNEL_ORDER_RGB = 0,
+  /**
+   * Blue, green, red (Caffe- and OpenCV-trained models).
+   */
+  VP_CHANNEL_ORDER_BGR = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum vp_channel_order vp_channel_order;
+#else
+typedef uint32_t vp_channel_order;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * Speaker voiceprints: an encoder bound to a store made for the same model.
  *
  * Thread safety: every function taking a `const vp_engine *` may be called
@@ -237,6 +435,27 @@ typedef uint32_t vp_audio_kind;
  * serialised so none is lost. Only `vp_engine_free` needs exclusive use.
  */
 typedef struct vp_engine vp_engine;
+
+/**
+ * An image model: an image in, a fixed-length feature vector out.
+ *
+ * Thread safety: all functions taking a `const vp_image_encoder *` may be
+ * called from many threads at once on the same handle. Indexes made from
+ * it keep their own reference, so it may be freed while they live.
+ */
+typedef struct vp_image_encoder vp_image_encoder;
+
+/**
+ * Image feature vectors: an image encoder bound to a store made for the
+ * same model. Vectors are stored and queried L2-normalised, so scores are
+ * cosines in [-1, 1] whether or not the encoder normalises.
+ *
+ * Thread safety: every function taking a `const vp_image_index *` may be
+ * called from many threads at once on the same handle: many threads can
+ * search while others add or remove. Only `vp_image_index_free` needs
+ * exclusive use.
+ */
+typedef struct vp_image_index vp_image_index;
 
 /**
  * A speaker-embedding model: audio in, a unit-length voiceprint out.
@@ -287,9 +506,11 @@ typedef struct vp_audio {
 } vp_audio;
 
 /**
- * One voiceprint: a unit-length (L2-normalised) vector and the id of the
- * model that made it. Owned by the library: read it, do not modify it,
- * free it with `vp_embedding_free`. May be read by several threads at once.
+ * One voiceprint or image feature vector and the id of the model that
+ * made it: unit length (L2-normalised), except the raw output of an image
+ * encoder made with `normalize` false. Owned by the library: read it, do
+ * not modify it, free it with `vp_embedding_free`. May be read by several
+ * threads at once.
  */
 typedef struct vp_embedding {
   /**
@@ -308,7 +529,7 @@ typedef struct vp_embedding {
 } vp_embedding;
 
 /**
- * Several voiceprints of one model, as a row-major `count` x `dim` matrix:
+ * Several vectors of one model, as a row-major `count` x `dim` matrix:
  * row `i` is `vectors[i * dim .. (i + 1) * dim]`, in input order. Owned
  * by the library: free with `vp_embeddings_free`.
  */
@@ -387,11 +608,11 @@ typedef struct vp_verify_result {
 } vp_verify_result;
 
 /**
- * One candidate speaker and its cosine score.
+ * One candidate (a speaker or an image) and its cosine score.
  */
 typedef struct vp_match {
   /**
-   * NUL-terminated speaker id.
+   * NUL-terminated speaker or image id.
    */
   const char *id;
   /**
@@ -401,13 +622,14 @@ typedef struct vp_match {
 } vp_match;
 
 /**
- * Who is speaking: the top-k active speakers, best first. Owned by the
+ * Ranked matches: who is speaking (identify) or the most similar images
+ * (image search), the top-k active records, best first. Owned by the
  * library: read it, do not modify it, free it with `vp_matches_free`.
  */
 typedef struct vp_matches {
   /**
    * `len` matches, best first (at most the `k` asked for; fewer when the
-   * store or the candidate list holds fewer active speakers).
+   * store or the candidate list holds fewer active records).
    */
   const struct vp_match *items;
   /**
@@ -415,18 +637,18 @@ typedef struct vp_matches {
    */
   size_t len;
   /**
-   * `&items[0]` when its score reaches `threshold`; NULL means the
-   * speaker is unknown.
+   * Identify: `&items[0]` when its score reaches `threshold`; NULL means
+   * the speaker is unknown. Image search decides nothing: always NULL.
    */
   const struct vp_match *best;
   /**
-   * The threshold the decision used.
+   * The threshold the decision used; NaN for image search.
    */
   float threshold;
 } vp_matches;
 
 /**
- * A free-form label of a speaker record.
+ * A free-form label of a stored record (speaker or image).
  */
 typedef struct vp_label {
   /**
@@ -500,6 +722,202 @@ typedef struct vp_string_list {
   size_t len;
 } vp_string_list;
 
+/**
+ * Settings of an image encoder beyond its model file and profile. Start
+ * from `vp_image_encoder_config_default()`; strings are borrowed for the
+ * duration of the constructor only.
+ */
+typedef struct vp_image_encoder_config {
+  /**
+   * Id of the model, which stores are bound to; NULL: the file's stem
+   * (`mobilenetv2.onnx` gives `"mobilenetv2"`).
+   */
+  const char *model_id;
+  /**
+   * Name of the image input; NULL: the model's first input.
+   */
+  const char *input_name;
+  /**
+   * Name of the output used as the feature vector (the pooled feature
+   * layer, not the classifier's logits); NULL: the model's first output.
+   */
+  const char *output_name;
+  /**
+   * L2-normalise the vectors (cosine scores). Default true.
+   */
+  bool normalize;
+  /**
+   * Expected vector length, checked against the model; 0: read it from
+   * the model.
+   */
+  size_t dim;
+  /**
+   * Most images in one model run (models with a dynamic batch axis).
+   */
+  size_t max_batch;
+  /**
+   * Largest encoded file or buffer accepted, in bytes.
+   */
+  uint64_t max_bytes;
+  /**
+   * Largest image accepted, width x height, against decompression bombs.
+   */
+  uint64_t max_pixels;
+} vp_image_encoder_config;
+
+/**
+ * Everything between decoded RGB pixels and the model's input tensor:
+ * each value is `(pixel / 255 - mean[c]) / std[c]`, `c` counted in RGB
+ * order whatever `channels` says.
+ *
+ * Start from `vp_image_profile_preset` and change fields for a custom
+ * profile; pass it to `vp_image_encoder_new_with_profile`. The enum fields
+ * are plain integers so that a bad value is refused with
+ * `VP_STATUS_INVALID_ARGUMENT` rather than misread.
+ */
+typedef struct vp_image_profile {
+  /**
+   * Width of the model input, in pixels.
+   */
+  uint32_t width;
+  /**
+   * Height of the model input, in pixels.
+   */
+  uint32_t height;
+  /**
+   * A `vp_resize_mode` value.
+   */
+  uint32_t resize;
+  /**
+   * Length of the shorter side after resizing, for
+   * `VP_RESIZE_MODE_SHORTER_SIDE_THEN_CENTER_CROP`; 0 and ignored otherwise.
+   */
+  uint32_t shorter_side;
+  /**
+   * A `vp_resize_filter` value.
+   */
+  uint32_t filter;
+  /**
+   * Per-channel mean (R, G, B) on the [0, 1] pixel scale.
+   */
+  float mean[3];
+  /**
+   * Per-channel standard deviation (R, G, B) on the [0, 1] pixel scale.
+   */
+  float std[3];
+  /**
+   * A `vp_tensor_layout` value.
+   */
+  uint32_t layout;
+  /**
+   * A `vp_channel_order` value.
+   */
+  uint32_t channels;
+} vp_image_profile;
+
+/**
+ * One image passed into the library: borrowed, never freed by it, and
+ * only read during the call it is passed to.
+ *
+ * Make one with `vp_image_path`, `vp_image_bytes` or `vp_image_pixels`,
+ * or fill the fields directly. Files and buffers are decoded (EXIF
+ * orientation applied, alpha dropped, grey replicated to RGB) within the
+ * encoder's limits; any size is resized as the encoder's profile says.
+ */
+typedef struct vp_image {
+  /**
+   * A `vp_image_kind` value. (A plain integer so that a bad value is
+   * refused with `VP_STATUS_INVALID_ARGUMENT` rather than misread.)
+   */
+  uint32_t kind;
+  /**
+   * The path, encoded bytes or pixels, as `kind` says.
+   */
+  const void *data;
+  /**
+   * Number of bytes at `data` (bytes and pixels); unused for paths.
+   */
+  size_t len;
+  /**
+   * Width in pixels (`VP_IMAGE_KIND_PIXELS` only).
+   */
+  uint32_t width;
+  /**
+   * Height in pixels (`VP_IMAGE_KIND_PIXELS` only).
+   */
+  uint32_t height;
+  /**
+   * Bytes from the start of one row to the next, at least `width` times
+   * the format's bytes a pixel; 0 means rows without padding
+   * (`VP_IMAGE_KIND_PIXELS` only).
+   */
+  size_t stride;
+  /**
+   * A `vp_pixel_format` value (`VP_IMAGE_KIND_PIXELS` only).
+   */
+  uint32_t format;
+} vp_image;
+
+/**
+ * One preprocessed image in the model's layout, without the batch axis:
+ * exactly what the encoder feeds the model for it. Owned by the library:
+ * read it, do not modify it, free it with `vp_image_tensor_free`. May be
+ * read by several threads at once.
+ */
+typedef struct vp_image_tensor {
+  /**
+   * `len` row-major floats.
+   */
+  const float *data;
+  /**
+   * Number of floats, `shape[0] * shape[1] * shape[2]`.
+   */
+  size_t len;
+  /**
+   * `{3, height, width}` (NCHW profiles) or `{height, width, 3}` (NHWC).
+   */
+  size_t shape[3];
+} vp_image_tensor;
+
+/**
+ * A stored image: its feature vector and metadata. Owned by the library:
+ * read it, do not modify it, free it with `vp_image_record_free`.
+ */
+typedef struct vp_image_record {
+  /**
+   * NUL-terminated image id.
+   */
+  const char *id;
+  /**
+   * The vector as the index stores it, `dim` floats (unit length).
+   */
+  const float *vector;
+  /**
+   * Length of `vector`.
+   */
+  size_t dim;
+  /**
+   * Active or disabled (a disabled image is never found by search).
+   */
+  vp_speaker_status status;
+  /**
+   * When the id was first added, milliseconds since the Unix epoch.
+   */
+  int64_t created_at_ms;
+  /**
+   * When the vector or status last changed, milliseconds since the Unix epoch.
+   */
+  int64_t updated_at_ms;
+  /**
+   * `labels_len` key/value labels, sorted by key.
+   */
+  const struct vp_label *labels;
+  /**
+   * Number of labels.
+   */
+  size_t labels_len;
+} vp_image_record;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -527,7 +945,7 @@ struct vp_audio vp_audio_pcm_f32(const float *samples, size_t len, uint32_t samp
 struct vp_audio vp_audio_pcm_i16(const int16_t *samples, size_t len, uint32_t sample_rate);
 
 /**
- * Frees a voiceprint returned by the library. NULL is a no-op.
+ * Frees a vector returned by the library. NULL is a no-op.
  *
  * # Safety
  * `embedding` is NULL or was returned by the library and not freed yet.
@@ -535,7 +953,7 @@ struct vp_audio vp_audio_pcm_i16(const int16_t *samples, size_t len, uint32_t sa
 void vp_embedding_free(struct vp_embedding *embedding);
 
 /**
- * Frees voiceprints returned by the library. NULL is a no-op.
+ * Frees vectors returned by the library. NULL is a no-op.
  *
  * # Safety
  * `embeddings` is NULL or was returned by the library and not freed yet.
@@ -829,6 +1247,439 @@ vp_status vp_engine_threshold(const struct vp_engine *engine, float *out);
  * to keep it. Each thread has its own message, so this is thread-safe.
  */
 const char *vp_last_error_message(void);
+
+/**
+ * The default image encoder settings: id from the file name, first input
+ * and output, normalised vectors, core's batch size and input limits
+ * (64 MiB, 89,478,485 pixels as Pillow's `MAX_IMAGE_PIXELS`). Thread-safe.
+ */
+struct vp_image_encoder_config vp_image_encoder_config_default(void);
+
+/**
+ * Loads an image model (an ONNX file) with a named preprocessing profile.
+ *
+ * - `model_path`: the `.onnx` file; its input must fit the profile (rank
+ *   4, 3 channels where the profile's layout puts them, its size).
+ * - `profile`: `"keras-mobilenetv2"`, `"torchvision"` or `"clip"` (see
+ *   `vp_image_profile_preset`).
+ * - `config`: NULL for `vp_image_encoder_config_default()`; set
+ *   `output_name` to pick the feature tensor of a model with several
+ *   outputs.
+ *
+ * Loads ONNX Runtime first if needed, with the settings of the last
+ * `vp_runtime_init` (or the defaults). On success `*out` is a new handle
+ * to free with `vp_image_encoder_free`; on failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_MODEL_LOAD` (missing or bad file, unknown input or
+ * output name), `VP_STATUS_INVALID_MODEL_SPEC` (unknown profile, a
+ * profile that does not fit the model's input, `dim` or `max_batch` out
+ * of range), `VP_STATUS_RUNTIME_NOT_FOUND`, `VP_STATUS_RUNTIME_INIT`,
+ * `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * Strings are NULL or NUL-terminated; `config` is NULL or valid, its
+ * strings NULL or NUL-terminated; `out` is NULL or writable.
+ */
+vp_status vp_image_encoder_new(const char *model_path,
+                               const char *profile,
+                               const struct vp_image_encoder_config *config,
+                               struct vp_image_encoder **out);
+
+/**
+ * Loads an image model with a custom preprocessing profile, e.g. a preset
+ * from `vp_image_profile_preset` with some fields changed. Otherwise as
+ * `vp_image_encoder_new`.
+ *
+ * Errors: those of `vp_image_encoder_new`; `VP_STATUS_INVALID_ARGUMENT`
+ * (an enum field holding no value of its enum), `VP_STATUS_INVALID_MODEL_SPEC`
+ * (sizes, a zero or non-finite std, ...).
+ *
+ * # Safety
+ * As `vp_image_encoder_new`; `profile` is NULL or valid.
+ */
+vp_status vp_image_encoder_new_with_profile(const char *model_path,
+                                            const struct vp_image_profile *profile,
+                                            const struct vp_image_encoder_config *config,
+                                            struct vp_image_encoder **out);
+
+/**
+ * Frees an encoder handle. NULL is a no-op. Indexes made from it keep
+ * working.
+ *
+ * # Safety
+ * `encoder` is NULL or a handle from `vp_image_encoder_new*` not freed
+ * yet, and no other thread is using it.
+ */
+void vp_image_encoder_free(struct vp_image_encoder *encoder);
+
+/**
+ * The model id: stores are bound to it. Owned by the handle, valid until
+ * it is freed; NULL for a NULL handle.
+ *
+ * # Safety
+ * `encoder` is NULL or a live handle.
+ */
+const char *vp_image_encoder_model_id(const struct vp_image_encoder *encoder);
+
+/**
+ * Length of the feature vectors it makes; 0 for a NULL handle.
+ *
+ * # Safety
+ * `encoder` is NULL or a live handle.
+ */
+size_t vp_image_encoder_dim(const struct vp_image_encoder *encoder);
+
+/**
+ * The preprocessing profile the encoder runs with, into `*out`.
+ *
+ * Errors: `VP_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `encoder` is NULL or a live handle; `out` is NULL or writable.
+ */
+vp_status vp_image_encoder_profile(const struct vp_image_encoder *encoder,
+                                   struct vp_image_profile *out);
+
+/**
+ * The feature vector of one image: unit length unless the encoder was
+ * made with `normalize` false, then the model's raw output.
+ *
+ * On success `*out` is a new `vp_embedding` to free with
+ * `vp_embedding_free`; on failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_IO` (file), `VP_STATUS_UNSUPPORTED_FORMAT` (not an
+ * image format it decodes), `VP_STATUS_CORRUPT_INPUT` (damaged or cut
+ * short), `VP_STATUS_EMPTY_INPUT` (no bytes, zero width or height),
+ * `VP_STATUS_INPUT_TOO_LARGE` (beyond `max_bytes` / `max_pixels`),
+ * `VP_STATUS_INVALID_ARGUMENT` (bad `image->kind` or `format`, a stride
+ * shorter than a row, a buffer shorter than its rows), `VP_STATUS_INFERENCE`,
+ * `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `encoder` is NULL or live; `image` is NULL or valid as its kind says;
+ * `out` is NULL or writable.
+ */
+vp_status vp_image_encoder_embed(const struct vp_image_encoder *encoder,
+                                 const struct vp_image *image,
+                                 struct vp_embedding **out);
+
+/**
+ * Feature vectors of `count` images, in order; the same results as one
+ * `vp_image_encoder_embed` each, faster (images are decoded and
+ * preprocessed in parallel while the model runs batches). Fails as a
+ * whole when any image does.
+ *
+ * On success `*out` is a new `vp_embeddings` to free with
+ * `vp_embeddings_free`; on failure `*out` is NULL. Errors: as
+ * `vp_image_encoder_embed`.
+ *
+ * # Safety
+ * `encoder` is NULL or live; `images` is NULL (only with `count` 0) or
+ * points to `count` valid `vp_image`; `out` is NULL or writable.
+ */
+vp_status vp_image_encoder_embed_batch(const struct vp_image_encoder *encoder,
+                                       const struct vp_image *images,
+                                       size_t count,
+                                       struct vp_embeddings **out);
+
+/**
+ * Decodes and preprocesses one image into the model's input tensor
+ * (without the batch axis): exactly what `vp_image_encoder_embed` feeds
+ * the model, for checking a pipeline against another.
+ *
+ * On success `*out` is a new `vp_image_tensor` to free with
+ * `vp_image_tensor_free`; on failure `*out` is NULL. Errors: the image
+ * errors of `vp_image_encoder_embed`.
+ *
+ * # Safety
+ * `encoder` is NULL or live; `image` is NULL or valid as its kind says;
+ * `out` is NULL or writable.
+ */
+vp_status vp_image_encoder_preprocess(const struct vp_image_encoder *encoder,
+                                      const struct vp_image *image,
+                                      struct vp_image_tensor **out);
+
+/**
+ * Makes an index from an image encoder and a store bound to the same
+ * model id and dimension (e.g. `vp_store_sqlite_create_or_open(path,
+ * vp_image_encoder_model_id(enc), vp_image_encoder_dim(enc), &store)`;
+ * the SQLite store makes the index durable). The index keeps its own
+ * references: the encoder and store handles may be freed at any time
+ * afterwards.
+ *
+ * On success `*out` is a new handle to free with `vp_image_index_free`;
+ * on failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_MODEL_MISMATCH`, `VP_STATUS_DIMENSION_MISMATCH`
+ * (store made for another model), `VP_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * Handles are NULL or live; `out` is NULL or writable.
+ */
+vp_status vp_image_index_new(const struct vp_image_encoder *encoder,
+                             const struct vp_store *store,
+                             struct vp_image_index **out);
+
+/**
+ * Frees an index. NULL is a no-op. The store is closed once neither this
+ * index nor its store handle (nor an engine) holds it.
+ *
+ * # Safety
+ * `index` is NULL or a live handle not freed yet, not in use by any thread.
+ */
+void vp_image_index_free(struct vp_image_index *index);
+
+/**
+ * The unit feature vector of one image, as the index stores and queries
+ * it (normalised even when the encoder is not).
+ *
+ * On success `*out` is a new `vp_embedding` to free with
+ * `vp_embedding_free`; on failure `*out` is NULL. Errors: the image
+ * errors of `vp_image_encoder_embed`.
+ *
+ * # Safety
+ * `index` is NULL or live; `image` is NULL or valid as its kind says;
+ * `out` is NULL or writable.
+ */
+vp_status vp_image_index_embed(const struct vp_image_index *index,
+                               const struct vp_image *image,
+                               struct vp_embedding **out);
+
+/**
+ * Embeds `image` and stores it under `id` with `labels_len` labels
+ * (`labels` NULL for none), replacing any image stored under `id` (its
+ * creation time and status are kept, its labels replaced).
+ * `*replaced` (if `replaced` is not NULL) says whether one was replaced.
+ *
+ * Errors: `VP_STATUS_INVALID_ID`, `VP_STATUS_INVALID_ARGUMENT` (a label
+ * key given twice), the image errors of `vp_image_encoder_embed`,
+ * `VP_STATUS_STORE`, `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `index` is NULL or live; `id` is NULL or NUL-terminated; `image` is
+ * NULL or valid; `labels` is NULL or points to `labels_len` labels of
+ * NUL-terminated strings; `replaced` is NULL or writable.
+ */
+vp_status vp_image_index_add(const struct vp_image_index *index,
+                             const char *id,
+                             const struct vp_image *image,
+                             const struct vp_label *labels,
+                             size_t labels_len,
+                             bool *replaced);
+
+/**
+ * Embeds `count` images (decoded and preprocessed in parallel, batched
+ * through the model) and stores image `i` under `ids[i]`, without
+ * labels; nothing is stored when any image fails. `*replaced` (if
+ * `replaced` is not NULL) is how many replaced an image stored before.
+ *
+ * Errors: `VP_STATUS_INVALID_ID` (any id), the image errors of
+ * `vp_image_encoder_embed`, `VP_STATUS_STORE`, `VP_STATUS_NULL_POINTER`,
+ * `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `index` is NULL or live; `ids` and `images` are NULL (only with `count`
+ * 0) or point to `count` NUL-terminated strings and `count` valid
+ * `vp_image`; `replaced` is NULL or writable.
+ */
+vp_status vp_image_index_add_batch(const struct vp_image_index *index,
+                                   const char *const *ids,
+                                   const struct vp_image *images,
+                                   size_t count,
+                                   size_t *replaced);
+
+/**
+ * Stores a vector computed elsewhere (another node, `vp_image_index_embed`)
+ * under `id`: `dim` floats, normalised here. Labels and `*replaced` as in
+ * `vp_image_index_add`.
+ *
+ * Errors: `VP_STATUS_DIMENSION_MISMATCH` (`dim` is not the index's),
+ * `VP_STATUS_INVALID_ARGUMENT` (a zero or non-finite vector, a label key
+ * given twice), `VP_STATUS_INVALID_ID`, `VP_STATUS_STORE`,
+ * `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `index` is NULL or live; `id` is NULL or NUL-terminated; `vector` is
+ * NULL or points to `dim` floats; `labels` and `replaced` as in
+ * `vp_image_index_add`.
+ */
+vp_status vp_image_index_add_vector(const struct vp_image_index *index,
+                                    const char *id,
+                                    const float *vector,
+                                    size_t dim,
+                                    const struct vp_label *labels,
+                                    size_t labels_len,
+                                    bool *replaced);
+
+/**
+ * The `k` active stored images most similar to `image`, best first, with
+ * their cosine scores; restricted to `candidates` (an array of
+ * `candidates_len` ids) when it is not NULL.
+ *
+ * On success `*out` is a new `vp_matches` to free with `vp_matches_free`
+ * (its `best` is NULL and `threshold` NaN: a search decides nothing); on
+ * failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_INVALID_ARGUMENT` (`k` 0), the image errors of
+ * `vp_image_encoder_embed`, `VP_STATUS_NULL_POINTER`,
+ * `VP_STATUS_INVALID_UTF8` (image path or a candidate id).
+ *
+ * # Safety
+ * `index` is NULL or live; `image` is NULL or valid; `candidates` is NULL
+ * or points to `candidates_len` NUL-terminated strings; `out` is NULL or
+ * writable.
+ */
+vp_status vp_image_index_search(const struct vp_image_index *index,
+                                const struct vp_image *image,
+                                size_t k,
+                                const char *const *candidates,
+                                size_t candidates_len,
+                                struct vp_matches **out);
+
+/**
+ * `vp_image_index_search` with a query vector of `dim` floats
+ * (normalised here) instead of an image.
+ *
+ * Errors: `VP_STATUS_DIMENSION_MISMATCH` (`dim` is not the index's),
+ * `VP_STATUS_INVALID_ARGUMENT` (`k` 0, a zero or non-finite vector),
+ * `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8` (a candidate id).
+ *
+ * # Safety
+ * `index` is NULL or live; `vector` is NULL or points to `dim` floats;
+ * `candidates` and `out` as in `vp_image_index_search`.
+ */
+vp_status vp_image_index_search_vector(const struct vp_image_index *index,
+                                       const float *vector,
+                                       size_t dim,
+                                       size_t k,
+                                       const char *const *candidates,
+                                       size_t candidates_len,
+                                       struct vp_matches **out);
+
+/**
+ * The image stored under `id`: its vector and metadata. On success `*out`
+ * is a new `vp_image_record` to free with `vp_image_record_free`, or NULL
+ * when no image has this id (not an error); on failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_STORE`, `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `index` is NULL or live; `id` is NULL or NUL-terminated; `out` is NULL
+ * or writable.
+ */
+vp_status vp_image_index_get(const struct vp_image_index *index,
+                             const char *id,
+                             struct vp_image_record **out);
+
+/**
+ * Removes the image stored under `id`. `*removed` (if `removed` is not
+ * NULL) says whether it existed; removing an unknown id is not an error.
+ *
+ * Errors: `VP_STATUS_STORE`, `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `index` is NULL or live; `id` is NULL or NUL-terminated; `removed` is
+ * NULL or writable.
+ */
+vp_status vp_image_index_remove(const struct vp_image_index *index, const char *id, bool *removed);
+
+/**
+ * All image ids, sorted. On success `*out` is a new `vp_string_list` to
+ * free with `vp_string_list_free`; on failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_STORE`, `VP_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `index` is NULL or live; `out` is NULL or writable.
+ */
+vp_status vp_image_index_list(const struct vp_image_index *index, struct vp_string_list **out);
+
+/**
+ * Enables or disables the image stored under `id`; `status` is a
+ * `vp_speaker_status` value. A disabled image is kept but never found.
+ *
+ * Errors: `VP_STATUS_NOT_FOUND`, `VP_STATUS_INVALID_ARGUMENT` (not a
+ * `vp_speaker_status`), `VP_STATUS_STORE`, `VP_STATUS_NULL_POINTER`,
+ * `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `index` is NULL or live; `id` is NULL or NUL-terminated.
+ */
+vp_status vp_image_index_set_status(const struct vp_image_index *index,
+                                    const char *id,
+                                    uint32_t status);
+
+/**
+ * Number of stored images (active and disabled) into `*out`.
+ *
+ * Errors: `VP_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `index` is NULL or live; `out` is NULL or writable.
+ */
+vp_status vp_image_index_count(const struct vp_image_index *index, size_t *out);
+
+/**
+ * An image file from its path (NUL-terminated UTF-8). Borrows `path`.
+ */
+struct vp_image vp_image_path(const char *path);
+
+/**
+ * An image from the `len` bytes of an encoded file (JPEG, PNG, WebP, BMP,
+ * GIF, TIFF). The format is read from the content. Borrows `data`.
+ */
+struct vp_image vp_image_bytes(const uint8_t *data, size_t len);
+
+/**
+ * An image from raw 8-bit pixels: `len` bytes at `data`, `height` rows of
+ * `stride` bytes (0: `width` times the format's bytes a pixel, no
+ * padding), `format` a `vp_pixel_format` value. Borrows `data`.
+ *
+ * Nothing is checked here; the call the image is passed to refuses a
+ * buffer shorter than its rows, a stride shorter than a row, a zero size
+ * or an unknown format.
+ */
+struct vp_image vp_image_pixels(const uint8_t *data,
+                                size_t len,
+                                uint32_t width,
+                                uint32_t height,
+                                size_t stride,
+                                uint32_t format);
+
+/**
+ * The fields of a named preprocessing preset into `*out`:
+ *
+ * - `"keras-mobilenetv2"`: 224x224 bilinear stretch, values in [-1, 1]
+ *   (`x / 127.5 - 1`), NHWC, RGB: what tf2onnx exports of Keras models take;
+ * - `"torchvision"`: shorter side to 256 (bilinear), centre crop 224,
+ *   ImageNet mean / std, NCHW, RGB (torchvision's ImageNet eval transform);
+ * - `"clip"`: shorter side to 224 (bicubic), centre crop 224, CLIP's
+ *   mean / std, NCHW, RGB.
+ *
+ * `*out` is left alone on failure. Errors: `VP_STATUS_INVALID_MODEL_SPEC`
+ * (unknown name; the message lists the known ones),
+ * `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`. Thread-safe.
+ *
+ * # Safety
+ * `name` is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+vp_status vp_image_profile_preset(const char *name, struct vp_image_profile *out);
+
+/**
+ * Frees an image record returned by the library. NULL is a no-op.
+ *
+ * # Safety
+ * `record` is NULL or was returned by the library and not freed yet.
+ */
+void vp_image_record_free(struct vp_image_record *record);
+
+/**
+ * Frees a tensor returned by the library. NULL is a no-op.
+ *
+ * # Safety
+ * `tensor` is NULL or was returned by the library and not freed yet.
+ */
+void vp_image_tensor_free(struct vp_image_tensor *tensor);
 
 /**
  * Frees matches returned by the library. NULL is a no-op.

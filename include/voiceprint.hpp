@@ -12,13 +12,22 @@
 //   auto who = vp.identify(voiceprint::Audio::path("who.wav"), 3);
 //   if (who.best) std::cout << who.best->id << " " << who.best->score << "\n";
 //
-// Thread safety is that of the C handles: SpeakerEncoder, Store and Engine
-// may be used from many threads at once (const member functions); moving
-// or destroying one needs exclusive use.
+//   voiceprint::ImageEncoderOptions opt;
+//   opt.output_name = "features";
+//   voiceprint::ImageEncoder img("mobilenetv2.onnx", "keras-mobilenetv2", opt);
+//   voiceprint::ImageIndex index(img, voiceprint::Store::sqlite("images.db", img.model_id(), img.dim()));
+//   index.add("sku-123", voiceprint::Image::path("sku-123.jpg"));
+//   for (const auto& m : index.search(voiceprint::Image::bytes(upload), 5))
+//     std::cout << m.id << " " << m.score << "\n";
+//
+// Thread safety is that of the C handles: SpeakerEncoder, Store, Engine,
+// ImageEncoder and ImageIndex may be used from many threads at once (const
+// member functions); moving or destroying one needs exclusive use.
 
 #ifndef VOICEPRINT_HPP
 #define VOICEPRINT_HPP
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -74,6 +83,14 @@ using Unique = std::unique_ptr<T, Deleter<T, Free>>;
 inline constexpr float kDefault = std::numeric_limits<float>::quiet_NaN();
 
 inline float threshold_or_default(std::optional<float> t) { return t ? *t : kDefault; }
+
+/// The C candidates argument: NULL when none are given (search all), else
+/// the ids, never NULL, so an empty list still means "none of them".
+inline const char* const* candidates_arg(bool given, const std::vector<const char*>& ids) {
+  static const char* const kNoIds[1] = {nullptr};
+  if (!given) return nullptr;
+  return ids.empty() ? kNoIds : ids.data();
+}
 
 }  // namespace detail
 
@@ -387,7 +404,8 @@ class Engine {
       for (const std::string& c : *candidates) ids.push_back(c.c_str());
     }
     vp_matches* m = nullptr;
-    detail::check(vp_engine_identify(handle(), &raw, k, candidates ? ids.data() : nullptr,
+    detail::check(vp_engine_identify(handle(), &raw, k,
+                                     detail::candidates_arg(candidates.has_value(), ids),
                                      ids.size(), detail::threshold_or_default(threshold), &m));
     detail::Unique<vp_matches, vp_matches_free> owned(m);
     Identification out;
@@ -453,6 +471,415 @@ class Engine {
 
  private:
   detail::Unique<vp_engine, vp_engine_free> handle_;
+};
+
+/// Channel layout of a raw 8-bit pixel buffer.
+enum class PixelFormat : std::uint32_t {
+  Rgb8 = VP_PIXEL_FORMAT_RGB8,
+  Rgba8 = VP_PIXEL_FORMAT_RGBA8,
+  Bgr8 = VP_PIXEL_FORMAT_BGR8,  ///< OpenCV's cv::Mat order
+  Bgra8 = VP_PIXEL_FORMAT_BGRA8,
+  Gray8 = VP_PIXEL_FORMAT_GRAY8,
+};
+
+/// An image passed into the library. A path is copied into the object;
+/// bytes and pixels are borrowed and must outlive every call the Image is
+/// passed to.
+class Image {
+ public:
+  /// A JPEG / PNG / WebP / BMP / GIF / TIFF file.
+  static Image path(std::string file) {
+    Image i;
+    i.path_ = std::move(file);
+    return i;
+  }
+
+  /// The bytes of such a file, e.g. an upload (borrowed).
+  static Image bytes(const void* data, std::size_t len) {
+    Image i;
+    i.raw_ = vp_image_bytes(static_cast<const std::uint8_t*>(data), len);
+    return i;
+  }
+
+  /// The bytes of such a file, e.g. an upload (borrowed).
+  static Image bytes(const std::vector<std::uint8_t>& data) {
+    return bytes(data.data(), data.size());
+  }
+
+  /// Raw 8-bit pixels (borrowed): `height` rows of `stride` bytes (0: no
+  /// padding), each starting with `width` pixels of `format`.
+  static Image pixels(const std::uint8_t* data, std::size_t len, std::uint32_t width,
+                      std::uint32_t height, PixelFormat format, std::size_t stride = 0) {
+    Image i;
+    i.raw_ = vp_image_pixels(data, len, width, height, stride,
+                             static_cast<std::uint32_t>(format));
+    return i;
+  }
+
+  /// Raw 8-bit pixels (borrowed), as above.
+  static Image pixels(const std::vector<std::uint8_t>& data, std::uint32_t width,
+                      std::uint32_t height, PixelFormat format, std::size_t stride = 0) {
+    return pixels(data.data(), data.size(), width, height, format, stride);
+  }
+
+#if __cplusplus >= 202002L
+  /// The bytes of an image file (borrowed).
+  static Image bytes(std::span<const std::uint8_t> data) { return bytes(data.data(), data.size()); }
+
+  /// Raw 8-bit pixels (borrowed), as above.
+  static Image pixels(std::span<const std::uint8_t> data, std::uint32_t width,
+                      std::uint32_t height, PixelFormat format, std::size_t stride = 0) {
+    return pixels(data.data(), data.size(), width, height, format, stride);
+  }
+#endif
+
+  /// The C view, valid while this object lives unchanged.
+  vp_image raw() const { return path_ ? vp_image_path(path_->c_str()) : raw_; }
+
+ private:
+  Image() : raw_(vp_image_path(nullptr)) {}
+
+  std::optional<std::string> path_;
+  vp_image raw_;
+};
+
+/// How images become a model's input (see vp_image_profile); change a
+/// preset's fields for a custom profile.
+using ImageProfile = vp_image_profile;
+
+/// The fields of a preset: "keras-mobilenetv2", "torchvision" or "clip".
+inline ImageProfile image_profile(const std::string& preset) {
+  ImageProfile p{};
+  detail::check(vp_image_profile_preset(preset.c_str(), &p));
+  return p;
+}
+
+/// Settings of an ImageEncoder beyond its model and profile; the defaults
+/// are vp_image_encoder_config_default()'s.
+struct ImageEncoderOptions {
+  /// Stores are bound to it; nullopt: the model file's stem.
+  std::optional<std::string> model_id;
+  /// The image input; nullopt: the model's first input.
+  std::optional<std::string> input_name;
+  /// The feature output (not the logits); nullopt: the model's first output.
+  std::optional<std::string> output_name;
+  bool normalize = vp_image_encoder_config_default().normalize;
+  /// Expected vector length; 0 reads it from the model.
+  std::size_t dim = 0;
+  std::size_t max_batch = vp_image_encoder_config_default().max_batch;
+  std::uint64_t max_bytes = vp_image_encoder_config_default().max_bytes;
+  std::uint64_t max_pixels = vp_image_encoder_config_default().max_pixels;
+
+  /// The C view, valid while this object lives unchanged.
+  vp_image_encoder_config raw() const {
+    vp_image_encoder_config c = vp_image_encoder_config_default();
+    c.model_id = model_id ? model_id->c_str() : nullptr;
+    c.input_name = input_name ? input_name->c_str() : nullptr;
+    c.output_name = output_name ? output_name->c_str() : nullptr;
+    c.normalize = normalize;
+    c.dim = dim;
+    c.max_batch = max_batch;
+    c.max_bytes = max_bytes;
+    c.max_pixels = max_pixels;
+    return c;
+  }
+};
+
+/// One preprocessed image, the model's input without the batch axis.
+struct ImageTensor {
+  std::vector<float> data;
+  /// {3, height, width} (NCHW) or {height, width, 3} (NHWC).
+  std::array<std::size_t, 3> shape{};
+};
+
+/// A stored image's vector and metadata (status: the one of speakers).
+struct ImageRecord {
+  std::string id;
+  std::vector<float> vector;
+  SpeakerStatus status = SpeakerStatus::Active;
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+  std::map<std::string, std::string> labels;
+};
+
+namespace detail {
+
+inline std::vector<vp_image> raw_images(const std::vector<Image>& images) {
+  std::vector<vp_image> raw;
+  raw.reserve(images.size());
+  for (const Image& i : images) raw.push_back(i.raw());
+  return raw;
+}
+
+inline std::vector<Embedding> embeddings_of(const vp_embeddings* m) {
+  std::vector<Embedding> out;
+  out.reserve(m->count);
+  for (std::size_t i = 0; i < m->count; ++i) {
+    const float* row = m->vectors + i * m->dim;
+    out.push_back(Embedding{std::vector<float>(row, row + m->dim), m->model_id});
+  }
+  return out;
+}
+
+inline Embedding embedding_of(vp_embedding* e) {
+  Unique<vp_embedding, vp_embedding_free> owned(e);
+  return Embedding{std::vector<float>(e->vector, e->vector + e->dim), e->model_id};
+}
+
+/// The C view of a label map, pointing into `labels`.
+inline std::vector<vp_label> raw_labels(const std::map<std::string, std::string>& labels) {
+  std::vector<vp_label> raw;
+  raw.reserve(labels.size());
+  for (const auto& kv : labels) raw.push_back(vp_label{kv.first.c_str(), kv.second.c_str()});
+  return raw;
+}
+
+/// Candidate ids as C strings (pointing into `ids`), or none.
+inline std::vector<const char*> raw_ids(const std::vector<std::string>& ids) {
+  std::vector<const char*> raw;
+  raw.reserve(ids.size());
+  for (const std::string& id : ids) raw.push_back(id.c_str());
+  return raw;
+}
+
+inline std::vector<Match> matches_of(vp_matches* m) {
+  Unique<vp_matches, vp_matches_free> owned(m);
+  std::vector<Match> out;
+  out.reserve(m->len);
+  for (std::size_t i = 0; i < m->len; ++i) out.push_back({m->items[i].id, m->items[i].score});
+  return out;
+}
+
+}  // namespace detail
+
+/// An image model (an ONNX file) and its preprocessing.
+class ImageEncoder {
+ public:
+  /// Loads `model_path` with a preset profile ("keras-mobilenetv2",
+  /// "torchvision", "clip").
+  ImageEncoder(const std::string& model_path, const std::string& profile,
+               const ImageEncoderOptions& options = ImageEncoderOptions()) {
+    vp_image_encoder_config config = options.raw();
+    vp_image_encoder* h = nullptr;
+    detail::check(vp_image_encoder_new(model_path.c_str(), profile.c_str(), &config, &h));
+    handle_.reset(h);
+  }
+
+  /// Loads `model_path` with a custom profile.
+  ImageEncoder(const std::string& model_path, const ImageProfile& profile,
+               const ImageEncoderOptions& options = ImageEncoderOptions()) {
+    vp_image_encoder_config config = options.raw();
+    vp_image_encoder* h = nullptr;
+    detail::check(vp_image_encoder_new_with_profile(model_path.c_str(), &profile, &config, &h));
+    handle_.reset(h);
+  }
+
+  std::string model_id() const { return vp_image_encoder_model_id(handle()); }
+  std::size_t dim() const { return vp_image_encoder_dim(handle()); }
+
+  /// The preprocessing profile in use.
+  ImageProfile profile() const {
+    ImageProfile p{};
+    detail::check(vp_image_encoder_profile(handle(), &p));
+    return p;
+  }
+
+  /// The feature vector of one image.
+  Embedding embed(const Image& image) const {
+    vp_image raw = image.raw();
+    vp_embedding* e = nullptr;
+    detail::check(vp_image_encoder_embed(handle(), &raw, &e));
+    return detail::embedding_of(e);
+  }
+
+  /// Feature vectors of several images, in order (decoded in parallel, batched).
+  std::vector<Embedding> embed_batch(const std::vector<Image>& images) const {
+    std::vector<vp_image> raw = detail::raw_images(images);
+    vp_embeddings* m = nullptr;
+    detail::check(vp_image_encoder_embed_batch(handle(), raw.data(), raw.size(), &m));
+    detail::Unique<vp_embeddings, vp_embeddings_free> owned(m);
+    return detail::embeddings_of(m);
+  }
+
+  /// The model input for one image, exactly what embed() feeds the model.
+  ImageTensor preprocess(const Image& image) const {
+    vp_image raw = image.raw();
+    vp_image_tensor* t = nullptr;
+    detail::check(vp_image_encoder_preprocess(handle(), &raw, &t));
+    detail::Unique<vp_image_tensor, vp_image_tensor_free> owned(t);
+    ImageTensor out;
+    out.data.assign(t->data, t->data + t->len);
+    for (std::size_t i = 0; i < 3; ++i) out.shape[i] = t->shape[i];
+    return out;
+  }
+
+  /// The C handle, owned by this object.
+  const vp_image_encoder* handle() const noexcept { return handle_.get(); }
+
+ private:
+  detail::Unique<vp_image_encoder, vp_image_encoder_free> handle_;
+};
+
+/// Image feature vectors: embed, add, search by image or by vector. The
+/// index keeps its own references to the encoder and store: they may be
+/// destroyed first.
+class ImageIndex {
+ public:
+  ImageIndex(const ImageEncoder& encoder, const Store& store) {
+    vp_image_index* h = nullptr;
+    detail::check(vp_image_index_new(encoder.handle(), store.handle(), &h));
+    handle_.reset(h);
+  }
+
+  /// The unit vector of one image, as the index stores it.
+  Embedding embed(const Image& image) const {
+    vp_image raw = image.raw();
+    vp_embedding* e = nullptr;
+    detail::check(vp_image_index_embed(handle(), &raw, &e));
+    return detail::embedding_of(e);
+  }
+
+  /// Embeds and stores `image` under `id`; true when it replaced one.
+  bool add(const std::string& id, const Image& image,
+           const std::map<std::string, std::string>& labels = {}) const {
+    vp_image raw = image.raw();
+    std::vector<vp_label> l = detail::raw_labels(labels);
+    bool replaced = false;
+    detail::check(vp_image_index_add(handle(), id.c_str(), &raw, l.data(), l.size(), &replaced));
+    return replaced;
+  }
+
+  /// Embeds several images (batched) and stores image i under ids[i];
+  /// nothing is stored when any fails. Returns how many replaced one.
+  std::size_t add_batch(const std::vector<std::string>& ids, const std::vector<Image>& images) const {
+    if (ids.size() != images.size()) {
+      throw Error(VP_STATUS_INVALID_ARGUMENT,
+                  "VP_STATUS_INVALID_ARGUMENT: " + std::to_string(ids.size()) + " ids for " +
+                      std::to_string(images.size()) + " images");
+    }
+    std::vector<const char*> c_ids = detail::raw_ids(ids);
+    std::vector<vp_image> raw = detail::raw_images(images);
+    std::size_t replaced = 0;
+    detail::check(
+        vp_image_index_add_batch(handle(), c_ids.data(), raw.data(), raw.size(), &replaced));
+    return replaced;
+  }
+
+  /// Stores a vector computed elsewhere (normalised here); true when it replaced one.
+  bool add_vector(const std::string& id, const float* vector, std::size_t dim,
+                  const std::map<std::string, std::string>& labels = {}) const {
+    std::vector<vp_label> l = detail::raw_labels(labels);
+    bool replaced = false;
+    detail::check(vp_image_index_add_vector(handle(), id.c_str(), vector, dim, l.data(), l.size(),
+                                            &replaced));
+    return replaced;
+  }
+
+  /// Stores a vector computed elsewhere (normalised here); true when it replaced one.
+  bool add_vector(const std::string& id, const std::vector<float>& vector,
+                  const std::map<std::string, std::string>& labels = {}) const {
+    return add_vector(id, vector.data(), vector.size(), labels);
+  }
+
+  /// The `k` active images most similar to `image`, best first, optionally
+  /// among `candidates` only.
+  std::vector<Match> search(const Image& image, std::size_t k = 5,
+                            const std::optional<std::vector<std::string>>& candidates =
+                                std::nullopt) const {
+    vp_image raw = image.raw();
+    std::vector<const char*> ids = candidates ? detail::raw_ids(*candidates)
+                                              : std::vector<const char*>();
+    vp_matches* m = nullptr;
+    detail::check(vp_image_index_search(handle(), &raw, k,
+                                        detail::candidates_arg(candidates.has_value(), ids),
+                                        ids.size(), &m));
+    return detail::matches_of(m);
+  }
+
+  /// search() with a query vector of `dim` floats.
+  std::vector<Match> search_vector(const float* vector, std::size_t dim, std::size_t k = 5,
+                                   const std::optional<std::vector<std::string>>& candidates =
+                                       std::nullopt) const {
+    std::vector<const char*> ids = candidates ? detail::raw_ids(*candidates)
+                                              : std::vector<const char*>();
+    vp_matches* m = nullptr;
+    detail::check(vp_image_index_search_vector(handle(), vector, dim, k,
+                                               detail::candidates_arg(candidates.has_value(), ids),
+                                               ids.size(), &m));
+    return detail::matches_of(m);
+  }
+
+  /// search() with a query vector.
+  std::vector<Match> search_vector(const std::vector<float>& vector, std::size_t k = 5,
+                                   const std::optional<std::vector<std::string>>& candidates =
+                                       std::nullopt) const {
+    return search_vector(vector.data(), vector.size(), k, candidates);
+  }
+
+#if __cplusplus >= 202002L
+  /// Stores a vector computed elsewhere (normalised here); true when it replaced one.
+  bool add_vector(const std::string& id, std::span<const float> vector,
+                  const std::map<std::string, std::string>& labels = {}) const {
+    return add_vector(id, vector.data(), vector.size(), labels);
+  }
+
+  /// search() with a query vector.
+  std::vector<Match> search_vector(std::span<const float> vector, std::size_t k = 5,
+                                   const std::optional<std::vector<std::string>>& candidates =
+                                       std::nullopt) const {
+    return search_vector(vector.data(), vector.size(), k, candidates);
+  }
+#endif
+
+  /// The stored image's vector and metadata, or nullopt.
+  std::optional<ImageRecord> get(const std::string& id) const {
+    vp_image_record* r = nullptr;
+    detail::check(vp_image_index_get(handle(), id.c_str(), &r));
+    if (!r) return std::nullopt;
+    detail::Unique<vp_image_record, vp_image_record_free> owned(r);
+    ImageRecord out;
+    out.id = r->id;
+    out.vector.assign(r->vector, r->vector + r->dim);
+    out.status = static_cast<SpeakerStatus>(r->status);
+    out.created_at_ms = r->created_at_ms;
+    out.updated_at_ms = r->updated_at_ms;
+    for (std::size_t i = 0; i < r->labels_len; ++i) out.labels[r->labels[i].key] = r->labels[i].value;
+    return out;
+  }
+
+  /// Removes `id`; true when it existed.
+  bool remove(const std::string& id) const {
+    bool removed = false;
+    detail::check(vp_image_index_remove(handle(), id.c_str(), &removed));
+    return removed;
+  }
+
+  /// All image ids, sorted.
+  std::vector<std::string> list() const {
+    vp_string_list* l = nullptr;
+    detail::check(vp_image_index_list(handle(), &l));
+    detail::Unique<vp_string_list, vp_string_list_free> owned(l);
+    return std::vector<std::string>(l->items, l->items + l->len);
+  }
+
+  /// Enables or disables an image; a disabled one is never found.
+  void set_status(const std::string& id, SpeakerStatus status) const {
+    detail::check(
+        vp_image_index_set_status(handle(), id.c_str(), static_cast<std::uint32_t>(status)));
+  }
+
+  /// Number of stored images.
+  std::size_t count() const {
+    std::size_t n = 0;
+    detail::check(vp_image_index_count(handle(), &n));
+    return n;
+  }
+
+  /// The C handle, owned by this object.
+  const vp_image_index* handle() const noexcept { return handle_.get(); }
+
+ private:
+  detail::Unique<vp_image_index, vp_image_index_free> handle_;
 };
 
 }  // namespace voiceprint

@@ -4,19 +4,23 @@
 #  1. header drift: include/voiceprint.h must be what cbindgen makes of
 #     voiceprint-ffi/src (regenerated into a temp file and diffed);
 #  2. build and install (scripts/install_ffi.sh) into a temporary prefix;
-#  3. compile the C and C++ examples and the C test with -Wall -Wextra
-#     -Werror against the installed header and library, through pkg-config
-#     (the C example also linked statically);
-#  4. run them: the C test (every function, every error status, threads),
-#     the C example, and the C++ example, whose scores must equal the Rust
-#     API's on the same audio (voiceprint-ffi/examples/reference_scores.rs)
-#     within 1e-5;
-#  5. the C test and both examples again under valgrind: no memory errors,
-#     no definite leaks. They run there with a small stand-in model of random
-#     weights (voiceprint-core/tests/fixtures/models, spec from its ONNX
-#     metadata): the GE2E LSTM runs ~2000x slower under valgrind, which
-#     emulates FMA instructions in software (4 s of audio take 45 s), while
-#     the library's own code paths are the same for any model.
+#  3. compile the C and C++ examples and the C and C++ tests with -Wall
+#     -Wextra -Werror against the installed header and library, through
+#     pkg-config (the speaker C example also linked statically);
+#  4. run them: the C test of the speaker API (every function, every error
+#     status, threads), the C and C++ tests of the image API (the same, on
+#     the image fixtures and their two small CNN models), the speaker C
+#     example, the C++ example, whose scores must equal the Rust API's on
+#     the same audio (voiceprint-ffi/examples/reference_scores.rs) within
+#     1e-5, and the image examples (C and C++ must print the same ranking,
+#     the query's own picture first);
+#  5. the tests and the C examples again under valgrind: no memory errors,
+#     no definite leaks. The speaker ones run there with a small stand-in
+#     model of random weights (voiceprint-core/tests/fixtures/models, spec
+#     from its ONNX metadata): the GE2E LSTM runs ~2000x slower under
+#     valgrind, which emulates FMA instructions in software (4 s of audio
+#     take 45 s), while the library's own code paths are the same for any
+#     model. The image models are small already.
 #
 #   scripts/test_ffi.sh                 run everything
 #   scripts/test_ffi.sh --regen-header  rewrite include/voiceprint.h
@@ -63,6 +67,7 @@ fi
 model="${VOICEPRINT_TEST_MODEL:-$root/models/ge2e-resemblyzer.onnx}"
 preset="${VOICEPRINT_TEST_PRESET:-ge2e-resemblyzer}"
 audio="$root/examples/audio"
+images="$root/voiceprint-core/tests/fixtures/images"
 if [[ ! -f "$model" ]]; then
   echo "speaker model $model not found: run scripts/setup.sh (or set VOICEPRINT_TEST_MODEL)" >&2
   exit 1
@@ -98,10 +103,20 @@ warn=(-Wall -Wextra -Werror)
     -o "$tmp/identify_speakers"
   cc -std=c11 "${warn[@]}" -g -O1 -pthread voiceprint-ffi/tests/c/test_voiceprint.c $cflags \
     $libs -lm -o "$tmp/test_voiceprint"
-  # The header is also valid C99 and C++ on its own.
+  cc -std=c11 "${warn[@]}" -g -O1 examples/c/search_images.c $cflags $libs -o "$tmp/search_images"
+  c++ -std=c++17 "${warn[@]}" -g -O1 examples/cpp/search_images.cpp $cflags $libs \
+    -o "$tmp/search_images_cpp"
+  cc -std=c11 "${warn[@]}" -g -O1 -pthread voiceprint-ffi/tests/c/test_image.c $cflags \
+    $libs -lm -o "$tmp/test_image"
+  c++ -std=c++17 "${warn[@]}" -g -O1 voiceprint-ffi/tests/cpp/test_image.cpp $cflags $libs \
+    -o "$tmp/test_image_cpp"
+  # The header is also valid C99 and C++ on its own; the C++ wrapper is
+  # valid C++17 and C++20 (its std::span overloads).
   printf '#include <voiceprint.h>\nint main(void) { return 0; }\n' > "$tmp/h.c"
   cc -std=c99 -pedantic "${warn[@]}" $cflags -fsyntax-only "$tmp/h.c"
   c++ -std=c++17 -pedantic "${warn[@]}" $cflags -fsyntax-only -x c++ "$tmp/h.c"
+  printf '#include <voiceprint.hpp>\nint main() { return 0; }\n' > "$tmp/hpp.cpp"
+  c++ -std=c++20 -pedantic "${warn[@]}" $cflags -fsyntax-only "$tmp/hpp.cpp"
 }
 
 enroll_args=()
@@ -113,6 +128,22 @@ done
 echo "== C test"
 mkdir -p "$tmp/c-test"
 VP_TEST_ROUNDS=3 "$tmp/test_voiceprint" "$model" "$preset" "$audio" "$tmp/c-test"
+
+echo "== C and C++ tests of the image API"
+mkdir -p "$tmp/image-test"
+VP_TEST_ROUNDS=3 "$tmp/test_image" "$images" "$tmp/image-test"
+"$tmp/test_image_cpp" "$images" "$tmp/image-test"
+
+echo "== image examples, C and C++"
+image_args=(-p torchvision -o features "$images/tiny_cnn_nchw.onnx" "$images/chelsea.jpg"
+  "$images/chelsea.png" "$images/pillow_torchvision_camera.png"
+  "$images/pillow_torchvision_rocket.png")
+"$tmp/search_images" "${image_args[@]}" | tee "$tmp/search_c.txt"
+grep -q '^  1\. chelsea\.png ' "$tmp/search_c.txt" ||
+  { echo "search_images: chelsea.jpg did not find chelsea.png first" >&2; exit 1; }
+"$tmp/search_images_cpp" "${image_args[@]}" > "$tmp/search_cpp.txt"
+diff -u "$tmp/search_c.txt" "$tmp/search_cpp.txt" ||
+  { echo "the C++ image example differs from the C one" >&2; exit 1; }
 
 echo "== C example (shared and static library)"
 for exe in identify_speaker identify_speaker_static; do
@@ -148,7 +179,7 @@ awk -v tol=1e-5 '
   }' "$tmp/rust.txt" "$tmp/cpp.txt"
 grep -q '^  ' "$tmp/cpp.txt" || { echo "C++ example printed no scores" >&2; exit 1; }
 
-echo "== valgrind: C test, C example, C++ example (stand-in model)"
+echo "== valgrind: C tests, C++ image test, examples (stand-in speaker model)"
 # Only definite leaks fail the run: ONNX Runtime, rayon's pool and Rust's
 # thread-locals keep process-lifetime allocations ("still reachable") and
 # thread stacks ("possibly lost") on purpose. Memory errors in glibc's
@@ -164,4 +195,8 @@ VP_TEST_ROUNDS=1 VP_TEST_STAND_IN=1 "${vg[@]}" "$tmp/test_voiceprint" "$vg_model
 "${vg[@]}" "$tmp/identify_speaker" -p metadata "$vg_model" "$audio/1034-test.flac" "${enroll_args[@]}" \
   >/dev/null
 "${vg[@]}" "$tmp/identify_speakers" -p metadata "$vg_model" "$audio" >/dev/null
+mkdir -p "$tmp/image-test-vg"
+VP_TEST_ROUNDS=1 "${vg[@]}" "$tmp/test_image" "$images" "$tmp/image-test-vg"
+"${vg[@]}" "$tmp/test_image_cpp" "$images" "$tmp/image-test-vg"
+"${vg[@]}" "$tmp/search_images" "${image_args[@]}" >/dev/null
 echo "== C ABI tests passed"

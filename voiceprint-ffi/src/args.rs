@@ -77,6 +77,45 @@ pub(crate) unsafe fn slice_arg<'a, T>(
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
+/// An array of `len` borrowed strings (ids, candidate ids); NULL is
+/// accepted for an empty array. `name` names the array in messages and
+/// `item` its elements (e.g. `"candidates[i]"`).
+///
+/// # Safety
+/// `ptr` is NULL or points to `len` pointers, each NULL or to a
+/// NUL-terminated string, all outliving `'a`.
+pub(crate) unsafe fn str_array_arg<'a>(
+    ptr: *const *const c_char,
+    len: usize,
+    name: &'static str,
+    item: &'static str,
+) -> FfiResult<Vec<&'a str>> {
+    // SAFETY: forwarded contract of this function.
+    let ptrs = unsafe { slice_arg(ptr, len, name) }?;
+    ptrs.iter()
+        // SAFETY: as above: each element is NULL or a NUL-terminated string.
+        .map(|p| unsafe { str_arg(*p, item) })
+        .collect()
+}
+
+/// An optional array of strings: a NULL array means "not given" (`None`),
+/// which is not the same as an empty one.
+///
+/// # Safety
+/// As [`str_array_arg`].
+pub(crate) unsafe fn opt_str_array_arg<'a>(
+    ptr: *const *const c_char,
+    len: usize,
+    name: &'static str,
+    item: &'static str,
+) -> FfiResult<Option<Vec<&'a str>>> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded contract of this function.
+    unsafe { str_array_arg(ptr, len, name, item) }.map(Some)
+}
+
 /// A borrowed handle or struct argument.
 ///
 /// # Safety
@@ -153,6 +192,31 @@ mod tests {
                 slice_arg(data.as_ptr(), usize::MAX / 2, "v"),
                 Err(FfiError::Core(_))
             ));
+        }
+    }
+
+    #[test]
+    fn string_arrays_check_every_element_and_keep_null_apart_from_empty() {
+        let ids = [c"a".as_ptr(), c"b".as_ptr()];
+        let bad = [c"a".as_ptr(), std::ptr::null()];
+        // SAFETY: the arrays above hold static NUL-terminated strings or NULL.
+        unsafe {
+            assert_eq!(
+                str_array_arg(ids.as_ptr(), 2, "ids", "ids[i]").unwrap(),
+                ["a", "b"]
+            );
+            assert!(matches!(
+                str_array_arg(bad.as_ptr(), 2, "ids", "ids[i]"),
+                Err(FfiError::NullPointer("ids[i]"))
+            ));
+            assert_eq!(
+                opt_str_array_arg(std::ptr::null(), 5, "c", "c[i]").unwrap(),
+                None
+            );
+            assert_eq!(
+                opt_str_array_arg(ids.as_ptr(), 0, "c", "c[i]").unwrap(),
+                Some(vec![])
+            );
         }
     }
 

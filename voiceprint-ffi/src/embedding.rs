@@ -1,5 +1,5 @@
-//! `vp_embedding` / `vp_embeddings`: voiceprints handed to C, owned by the
-//! library. Mirrors core's `Embedding`.
+//! `vp_embedding` / `vp_embeddings`: voiceprints and image feature vectors
+//! handed to C, owned by the library. Mirrors core's `Embedding`.
 
 use std::ffi::{c_char, CString};
 
@@ -9,9 +9,11 @@ use crate::error::ffi_get;
 use crate::owned::Owned;
 use crate::strings::c_string;
 
-/// One voiceprint: a unit-length (L2-normalised) vector and the id of the
-/// model that made it. Owned by the library: read it, do not modify it,
-/// free it with `vp_embedding_free`. May be read by several threads at once.
+/// One voiceprint or image feature vector and the id of the model that
+/// made it: unit length (L2-normalised), except the raw output of an image
+/// encoder made with `normalize` false. Owned by the library: read it, do
+/// not modify it, free it with `vp_embedding_free`. May be read by several
+/// threads at once.
 #[allow(non_camel_case_types)]
 #[repr(C)]
 pub struct vp_embedding {
@@ -24,7 +26,7 @@ pub struct vp_embedding {
     pub model_id: *const c_char,
 }
 
-/// Several voiceprints of one model, as a row-major `count` x `dim` matrix:
+/// Several vectors of one model, as a row-major `count` x `dim` matrix:
 /// row `i` is `vectors[i * dim .. (i + 1) * dim]`, in input order. Owned
 /// by the library: free with `vp_embeddings_free`.
 #[allow(non_camel_case_types)]
@@ -74,7 +76,7 @@ pub(crate) fn embeddings_into_raw(
     Owned::into_raw(public, (vectors, model_id))
 }
 
-/// Frees a voiceprint returned by the library. NULL is a no-op.
+/// Frees a vector returned by the library. NULL is a no-op.
 ///
 /// # Safety
 /// `embedding` is NULL or was returned by the library and not freed yet.
@@ -87,7 +89,7 @@ pub unsafe extern "C" fn vp_embedding_free(embedding: *mut vp_embedding) {
     })
 }
 
-/// Frees voiceprints returned by the library. NULL is a no-op.
+/// Frees vectors returned by the library. NULL is a no-op.
 ///
 /// # Safety
 /// `embeddings` is NULL or was returned by the library and not freed yet.

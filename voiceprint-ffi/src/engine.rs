@@ -9,7 +9,7 @@ use voiceprint_core::embed::SpeakerEncoder;
 use voiceprint_core::engine::{Voiceprints, VoiceprintsConfig};
 use voiceprint_core::store::VectorStore;
 
-use crate::args::{opt_out_arg, out_arg, ref_arg, slice_arg, str_arg, threshold_arg};
+use crate::args::{opt_out_arg, opt_str_array_arg, out_arg, ref_arg, str_arg, threshold_arg};
 use crate::audio_input::{audio_input, audio_inputs, vp_audio};
 use crate::encoder::vp_speaker_encoder;
 use crate::error::{ffi_call, ffi_get, FfiResult};
@@ -278,18 +278,10 @@ pub unsafe extern "C" fn vp_engine_identify(
         let audio = unsafe { ref_arg(audio, "audio") }?;
         // SAFETY: as above.
         let input = unsafe { audio_input(audio) }?;
-        let candidates: Option<Vec<&str>> = if candidates.is_null() {
-            None
-        } else {
-            // SAFETY: as above.
-            let ptrs = unsafe { slice_arg(candidates, candidates_len, "candidates") }?;
-            let ids = ptrs
-                .iter()
-                // SAFETY: as above: each element is a NUL-terminated string.
-                .map(|p| unsafe { str_arg(*p, "candidates[i]") })
-                .collect::<FfiResult<Vec<&str>>>()?;
-            Some(ids)
-        };
+        // SAFETY: as above.
+        let candidates = unsafe {
+            opt_str_array_arg(candidates, candidates_len, "candidates", "candidates[i]")
+        }?;
         let found =
             engine
                 .inner

@@ -11,10 +11,12 @@
 //!   results through out-pointers; `vp_last_error_message()` gives the
 //!   calling thread's last message. Pointer outs are set to NULL first, so
 //!   a failed call leaves nothing to free.
-//! - Handles (`vp_speaker_encoder`, `vp_store`, `vp_engine`) are opaque,
-//!   made by a constructor and freed by their `_free`, which accepts NULL.
+//! - Handles (`vp_speaker_encoder`, `vp_store`, `vp_engine`,
+//!   `vp_image_encoder`, `vp_image_index`) are opaque, made by a
+//!   constructor and freed by their `_free`, which accepts NULL.
 //! - Results the library allocates (`vp_embedding`, `vp_matches`,
-//!   `vp_speaker`, `vp_string_list`, ...) are freed by their own `_free`.
+//!   `vp_speaker`, `vp_image_record`, `vp_image_tensor`, `vp_string_list`,
+//!   ...) are freed by their own `_free`.
 //! - Strings in are borrowed, NUL-terminated UTF-8; buffers in are borrowed
 //!   for the duration of the call only.
 //! - Every entry point checks its pointers and strings and catches panics:
@@ -31,6 +33,13 @@ pub mod embedding;
 pub mod encoder;
 pub mod engine;
 pub mod error;
+pub mod image_encoder;
+pub mod image_index;
+pub mod image_input;
+pub mod image_profile;
+pub mod image_record;
+pub mod image_tensor;
+pub mod labels;
 pub mod matches;
 pub mod runtime;
 pub mod score;

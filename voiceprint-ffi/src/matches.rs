@@ -1,51 +1,50 @@
-//! `vp_matches`: the result of identify. Mirrors core's `Identification`.
+//! `vp_matches`: the result of identify and of image search. Mirrors
+//! core's `Identification` and a ranked list of core's `Match`.
 
 use std::ffi::{c_char, CString};
 
 use voiceprint_core::engine::Identification;
+use voiceprint_core::store::Match;
 
 use crate::error::ffi_get;
 use crate::owned::Owned;
 use crate::strings::c_string;
 
-/// One candidate speaker and its cosine score.
+/// One candidate (a speaker or an image) and its cosine score.
 #[allow(non_camel_case_types)]
 #[repr(C)]
 pub struct vp_match {
-    /// NUL-terminated speaker id.
+    /// NUL-terminated speaker or image id.
     pub id: *const c_char,
     /// Cosine similarity in [-1, 1]; higher is more alike.
     pub score: f32,
 }
 
-/// Who is speaking: the top-k active speakers, best first. Owned by the
+/// Ranked matches: who is speaking (identify) or the most similar images
+/// (image search), the top-k active records, best first. Owned by the
 /// library: read it, do not modify it, free it with `vp_matches_free`.
 #[allow(non_camel_case_types)]
 #[repr(C)]
 pub struct vp_matches {
     /// `len` matches, best first (at most the `k` asked for; fewer when the
-    /// store or the candidate list holds fewer active speakers).
+    /// store or the candidate list holds fewer active records).
     pub items: *const vp_match,
     /// Number of matches.
     pub len: usize,
-    /// `&items[0]` when its score reaches `threshold`; NULL means the
-    /// speaker is unknown.
+    /// Identify: `&items[0]` when its score reaches `threshold`; NULL means
+    /// the speaker is unknown. Image search decides nothing: always NULL.
     pub best: *const vp_match,
-    /// The threshold the decision used.
+    /// The threshold the decision used; NaN for image search.
     pub threshold: f32,
 }
 
 type MatchesKeep = (Vec<vp_match>, Vec<CString>);
 
-/// Moves core's identification into a library-owned `vp_matches`.
-pub(crate) fn matches_into_raw(found: Identification) -> *mut vp_matches {
-    let ids: Vec<CString> = found
-        .matches
-        .iter()
-        .map(|m| c_string(m.id.as_str()))
-        .collect();
-    let items: Vec<vp_match> = found
-        .matches
+/// Moves ranked matches into a library-owned `vp_matches`; `best` says
+/// whether the first one is the accepted best.
+fn ranked_into_raw(matches: &[Match], best: bool, threshold: f32) -> *mut vp_matches {
+    let ids: Vec<CString> = matches.iter().map(|m| c_string(m.id.as_str())).collect();
+    let items: Vec<vp_match> = matches
         .iter()
         .zip(&ids)
         .map(|(m, id)| vp_match {
@@ -53,18 +52,29 @@ pub(crate) fn matches_into_raw(found: Identification) -> *mut vp_matches {
             score: m.score,
         })
         .collect();
-    // Core's `best` is the first match when it reaches the threshold.
-    let best = match (&found.best, items.first()) {
-        (Some(_), Some(first)) => first as *const vp_match,
+    let best = match (best, items.first()) {
+        (true, Some(first)) => first as *const vp_match,
         _ => std::ptr::null(),
     };
     let public = vp_matches {
         items: items.as_ptr(),
         len: items.len(),
         best,
-        threshold: found.threshold,
+        threshold,
     };
     Owned::into_raw(public, (items, ids))
+}
+
+/// Moves core's identification into a library-owned `vp_matches`.
+pub(crate) fn matches_into_raw(found: Identification) -> *mut vp_matches {
+    // Core's `best` is the first match when it reaches the threshold.
+    ranked_into_raw(&found.matches, found.best.is_some(), found.threshold)
+}
+
+/// Moves the ranked result of an image search into a library-owned
+/// `vp_matches`: no threshold, no decision.
+pub(crate) fn search_matches_into_raw(found: Vec<Match>) -> *mut vp_matches {
+    ranked_into_raw(&found, false, f32::NAN)
 }
 
 /// Frees matches returned by the library. NULL is a no-op.
@@ -78,4 +88,43 @@ pub unsafe extern "C" fn vp_matches_free(matches: *mut vp_matches) {
         unsafe { Owned::<vp_matches, MatchesKeep>::free(matches) };
         Some(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    fn m(id: &str, score: f32) -> Match {
+        Match {
+            id: id.to_string(),
+            score,
+        }
+    }
+
+    #[test]
+    fn identify_has_a_best_and_search_has_none() {
+        let found = Identification {
+            matches: vec![m("a", 0.9), m("b", 0.5)],
+            best: Some(m("a", 0.9)),
+            threshold: 0.7,
+        };
+        let raw = matches_into_raw(found);
+        // SAFETY: `raw` is live until the free below.
+        unsafe {
+            let r = &*raw;
+            assert_eq!(r.len, 2);
+            assert_eq!(r.best, r.items);
+            assert_eq!(CStr::from_ptr((*r.best).id).to_str().unwrap(), "a");
+            vp_matches_free(raw);
+        }
+        let raw = search_matches_into_raw(vec![m("x", 1.0)]);
+        // SAFETY: as above.
+        unsafe {
+            let r = &*raw;
+            assert!(r.best.is_null() && r.threshold.is_nan() && r.len == 1);
+            assert_eq!((*r.items).score, 1.0);
+            vp_matches_free(raw);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! `vp_speaker`: one enrolled speaker's voiceprint and metadata, and
-//! `vp_speaker_status`. Mirror core's `SpeakerInfo`, `RecordMeta`, `Status`.
+//! `vp_speaker_status` (also the status of image records). Mirror core's
+//! `SpeakerInfo`, `RecordMeta`, `Status`.
 
 use std::ffi::{c_char, CString};
 
@@ -8,17 +9,19 @@ use voiceprint_core::store::Status;
 use voiceprint_core::Error;
 
 use crate::error::{ffi_get, FfiResult};
+use crate::labels::{labels_into_c, vp_label, LabelsKeep};
 use crate::owned::Owned;
 use crate::strings::c_string;
 
-/// Whether a voiceprint takes part in matching.
+/// Whether a stored record takes part in matching: a speaker's voiceprint,
+/// or an image of a `vp_image_index` (core has one status for both).
 #[allow(non_camel_case_types)]
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum vp_speaker_status {
-    /// Matched by verify and identify.
+    /// Matched by verify, identify and image search.
     Active = 0,
-    /// Kept, but never accepted by verify nor returned by identify.
+    /// Kept, but never accepted by verify nor returned by identify or search.
     Disabled = 1,
 }
 
@@ -42,16 +45,6 @@ pub(crate) fn status_arg(status: u32) -> FfiResult<Status> {
         )
         .into()),
     }
-}
-
-/// A free-form label of a speaker record.
-#[allow(non_camel_case_types)]
-#[repr(C)]
-pub struct vp_label {
-    /// NUL-terminated UTF-8 key.
-    pub key: *const c_char,
-    /// NUL-terminated UTF-8 value.
-    pub value: *const c_char,
 }
 
 /// An enrolled speaker: voiceprint and metadata. Owned by the library:
@@ -79,23 +72,12 @@ pub struct vp_speaker {
     pub labels_len: usize,
 }
 
-type SpeakerKeep = (CString, Vec<f32>, Vec<vp_label>, Vec<CString>);
+type SpeakerKeep = (CString, Vec<f32>, LabelsKeep);
 
 /// Moves core's speaker info into a library-owned `vp_speaker`.
 pub(crate) fn speaker_into_raw(info: SpeakerInfo) -> *mut vp_speaker {
     let id = c_string(info.id);
-    let mut texts = Vec::with_capacity(info.meta.labels.len() * 2);
-    for (k, v) in info.meta.labels {
-        texts.push(c_string(k));
-        texts.push(c_string(v));
-    }
-    let labels: Vec<vp_label> = texts
-        .chunks_exact(2)
-        .map(|kv| vp_label {
-            key: kv[0].as_ptr(),
-            value: kv[1].as_ptr(),
-        })
-        .collect();
+    let (labels, texts) = labels_into_c(info.meta.labels);
     let public = vp_speaker {
         id: id.as_ptr(),
         vector: info.vector.as_ptr(),
@@ -107,7 +89,7 @@ pub(crate) fn speaker_into_raw(info: SpeakerInfo) -> *mut vp_speaker {
         labels: labels.as_ptr(),
         labels_len: labels.len(),
     };
-    Owned::into_raw(public, (id, info.vector, labels, texts))
+    Owned::into_raw(public, (id, info.vector, (labels, texts)))
 }
 
 /// Frees a speaker returned by the library. NULL is a no-op.

@@ -28,34 +28,7 @@
 
 #include <voiceprint.h>
 
-static atomic_int passed;
-static atomic_int failed;
-
-#define CHECK(cond)                                                        \
-  do {                                                                     \
-    if (cond) {                                                            \
-      atomic_fetch_add(&passed, 1);                                        \
-    } else {                                                               \
-      atomic_fetch_add(&failed, 1);                                        \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                      \
-  } while (0)
-
-#define CHECK_STATUS(call, expected)                                              \
-  do {                                                                            \
-    vp_status got_ = (call);                                                      \
-    if (got_ == (expected)) {                                                     \
-      atomic_fetch_add(&passed, 1);                                               \
-    } else {                                                                      \
-      atomic_fetch_add(&failed, 1);                                               \
-      fprintf(stderr, "%s:%d: %s gave %s, expected %s (%s)\n", __FILE__, __LINE__, \
-              #call, vp_status_name(got_), vp_status_name(expected),              \
-              got_ == VP_STATUS_OK ? "" : vp_last_error_message());               \
-    }                                                                             \
-  } while (0)
-
-/* The calling thread's last message contains `text`. */
-static int message_has(const char *text) { return strstr(vp_last_error_message(), text) != NULL; }
+#include "check.h"
 
 #define PI 3.14159265358979323846
 
@@ -67,30 +40,6 @@ static bool REAL_MODEL = true;
 
 static void clip_path(char *out, size_t size, const char *speaker, const char *which) {
   snprintf(out, size, "%s/%s-%s.flac", AUDIO_DIR, speaker, which);
-}
-
-static unsigned char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *buf = malloc(n > 0 ? (size_t)n : 1);
-  *len = fread(buf, 1, n > 0 ? (size_t)n : 0, f);
-  fclose(f);
-  return buf;
-}
-
-static void write_file(const char *path, const void *data, size_t len) {
-  FILE *f = fopen(path, "wb");
-  if (!f) return;
-  fwrite(data, 1, len, f);
-  fclose(f);
-}
-
-static uint32_t lcg(uint32_t *state) {
-  *state = *state * 1664525u + 1013904223u;
-  return *state >> 8;
 }
 
 /* A deterministic voiced-sounding signal: a 120 Hz harmonic series under a
@@ -129,23 +78,6 @@ static unsigned char *wav_bytes(const int16_t *samples, size_t n, uint32_t rate,
   memcpy(b + 44, samples, data);
   return b;
 }
-
-static double max_abs_diff(const float *a, const float *b, size_t n) {
-  double m = 0.0;
-  for (size_t i = 0; i < n; ++i) {
-    double d = fabs((double)a[i] - (double)b[i]);
-    if (d > m) m = d;
-  }
-  return m;
-}
-
-static double norm(const float *v, size_t n) {
-  double s = 0.0;
-  for (size_t i = 0; i < n; ++i) s += (double)v[i] * v[i];
-  return sqrt(s);
-}
-
-static const char BAD_UTF8[] = "\xff\xfe-not-utf8";
 
 /* ---------------------------------------------------------------- basics */
 
