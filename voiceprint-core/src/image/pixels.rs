@@ -70,7 +70,12 @@ impl<'a> RawPixels<'a> {
                 ),
             ));
         }
-        let needed = self.stride * (h - 1) + row;
+        // A caller's stride can be anything: overflow is a short buffer, not a panic.
+        let needed = self
+            .stride
+            .checked_mul(h - 1)
+            .and_then(|n| n.checked_add(row))
+            .unwrap_or(usize::MAX);
         if self.data.len() < needed {
             return Err(Error::invalid_argument(
                 "data",
@@ -165,6 +170,14 @@ mod tests {
         assert!(matches!(
             stride.to_rgb(&l),
             Err(Error::InvalidArgument { name: "stride", .. })
+        ));
+        let huge = RawPixels {
+            stride: usize::MAX / 2,
+            ..RawPixels::packed(&[0u8; 12], 2, 3, PixelFormat::Rgb8)
+        };
+        assert!(matches!(
+            huge.to_rgb(&l),
+            Err(Error::InvalidArgument { name: "data", .. })
         ));
         let empty = RawPixels::packed(&[], 0, 5, PixelFormat::Rgb8);
         assert!(matches!(empty.to_rgb(&l), Err(Error::EmptyInput { .. })));
