@@ -107,14 +107,7 @@ impl OnnxImageEncoder {
                 detail: format!("output `{}` has no feature values", enc.output),
             });
         }
-        if let Some(d) = enc.spec.dim {
-            if d != actual {
-                return Err(Error::InvalidModelSpec {
-                    detail: format!("spec says output dimension {d}, the model outputs {actual}"),
-                });
-            }
-        }
-        enc.dim = actual;
+        enc.dim = super::spec::checked_dim(enc.spec.dim, actual)?;
         Ok(enc)
     }
 

@@ -145,14 +145,7 @@ impl OnnxSpeakerEncoder {
                 .map(Vec::len)
                 .unwrap_or(0),
         };
-        if let Some(d) = enc.spec.dim {
-            if d != actual {
-                return Err(Error::InvalidModelSpec {
-                    detail: format!("spec says output dimension {d}, the model outputs {actual}"),
-                });
-            }
-        }
-        enc.dim = actual;
+        enc.dim = super::spec::checked_dim(enc.spec.dim, actual)?;
         Ok(enc)
     }
 

@@ -44,6 +44,17 @@ pub struct ModelSpec {
     pub max_window_seconds: f32,
 }
 
+/// The output dimension a model turned out to have, checked against the one
+/// its spec (speaker or image) expects, if any.
+pub(crate) fn checked_dim(expected: Option<usize>, actual: usize) -> Result<usize> {
+    match expected {
+        Some(d) if d != actual => Err(Error::InvalidModelSpec {
+            detail: format!("spec says output dimension {d}, the model outputs {actual}"),
+        }),
+        _ => Ok(actual),
+    }
+}
+
 /// Names accepted by [`ModelSpec::preset`].
 pub const PRESETS: &[&str] = &[
     "ge2e-resemblyzer",
