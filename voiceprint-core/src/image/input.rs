@@ -27,9 +27,10 @@ pub enum ImageInput<'a> {
     Rgb(&'a RgbImage),
 }
 
-impl ImageInput<'_> {
-    /// Decodes (or borrows) the image as RGB.
-    pub fn decode(&self, limits: &ImageLimits) -> Result<Cow<'_, RgbImage>> {
+impl<'a> ImageInput<'a> {
+    /// Decodes (or borrows) the image as RGB; a borrowed image lives as long
+    /// as the data the input points at, not the input itself.
+    pub fn decode(&self, limits: &ImageLimits) -> Result<Cow<'a, RgbImage>> {
         Ok(match *self {
             ImageInput::Path(p) => Cow::Owned(decode_image_file(p, limits)?),
             ImageInput::Bytes(b) => Cow::Owned(decode_image_bytes(b, limits)?),
