@@ -1,8 +1,10 @@
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use numpy::PyArray1;
 use pyo3::prelude::*;
+use voiceprint_core::vad::SileroVad;
 use voiceprint_core::{DecodeOptions, Status, VoiceprintsConfig};
 
 use crate::audio_input::OwnedInput;
@@ -152,15 +154,27 @@ impl Voiceprints {
     /// the encoder's). `max_bytes` / `max_seconds`: the largest encoded
     /// input and the longest audio accepted (defaults 512 MiB, 4 hours);
     /// beyond them calls raise `InputTooLargeError` / `AudioTooLongError`.
+    /// `vad`: a Silero VAD model (`models/silero_vad.onnx`); with it only the
+    /// speech is embedded, and audio with less speech than the encoder's
+    /// minimum raises `AudioTooShortError`.
     #[new]
-    #[pyo3(signature = (encoder, store, threshold=None, *, max_bytes=None, max_seconds=None))]
+    #[pyo3(signature = (encoder, store, threshold=None, *, max_bytes=None, max_seconds=None, vad=None))]
     fn new(
+        py: Python<'_>,
         encoder: &SpeakerEncoder,
         store: &Store,
         threshold: Option<f32>,
         max_bytes: Option<u64>,
         max_seconds: Option<f32>,
+        vad: Option<PathBuf>,
     ) -> PyResult<Self> {
+        let vad = match vad {
+            Some(path) => {
+                let rt = crate::runtime::config(py, "cpu", 1, None)?;
+                Some(Arc::new(py.detach(|| SileroVad::load(&path, &rt)).py()?))
+            }
+            None => None,
+        };
         let defaults = DecodeOptions::default();
         let config = VoiceprintsConfig {
             threshold,
@@ -168,6 +182,7 @@ impl Voiceprints {
                 max_bytes: max_bytes.unwrap_or(defaults.max_bytes),
                 max_seconds: max_seconds.unwrap_or(defaults.max_seconds),
             },
+            vad,
             ..Default::default()
         };
         let vp = voiceprint_core::Voiceprints::with_config(

@@ -289,3 +289,30 @@ def test_help_reads_well():
         assert method in text
     assert "max_seconds" in text
     assert voiceprint.decode.__doc__ and ">>>" in voiceprint.decode.__doc__
+
+
+def test_vad_embeds_speech_and_refuses_silence(encoder):
+    vad_model = ROOT / "models" / "silero_vad.onnx"
+    if not vad_model.exists():
+        if os.environ.get("CI") in ("true", "1"):
+            pytest.fail(f"{vad_model} missing in CI: run scripts/setup.sh")
+        pytest.skip(f"{vad_model} not found: run scripts/setup.sh")
+    plain = voiceprint.Voiceprints(encoder, voiceprint.Store.memory(encoder.model_id, encoder.dim))
+    with_vad = voiceprint.Voiceprints(encoder, voiceprint.Store.memory(encoder.model_id, encoder.dim),
+                                      vad=vad_model)
+    silence = np.zeros(3 * 16000, dtype=np.float32)
+    # Without VAD, 3 s of silence is long enough to embed; with it there is no speech.
+    plain.enroll("nobody", silence, sample_rate=16000)
+    with pytest.raises(voiceprint.AudioTooShortError, match="speech|short"):
+        with_vad.enroll("nobody", silence, sample_rate=16000)
+    # Speech padded with 2 s of silence on each side gives the voiceprint the
+    # speech alone gives: the VAD cuts the padding away.
+    speech, rate = voiceprint.decode(clip("1034-enroll.flac"), resample_to=16000)
+    pad = np.zeros(2 * rate, dtype=np.float32)
+    with_vad.enroll("padded", np.concatenate([pad, speech, pad]), sample_rate=rate)
+    with_vad.enroll("bare", speech, sample_rate=rate)
+    same = voiceprint.cosine(with_vad.get("padded").vector, with_vad.get("bare").vector)
+    assert same > 0.98, same  # 0.986 here; without VAD the padding costs 0.07 (0.928)
+    plain.enroll("padded", np.concatenate([pad, speech, pad]), sample_rate=rate)
+    plain.enroll("bare", speech, sample_rate=rate)
+    assert voiceprint.cosine(plain.get("padded").vector, plain.get("bare").vector) < same
