@@ -28,10 +28,12 @@
 //! ```
 
 pub mod audio;
+pub mod diarization;
 pub mod embed;
 pub mod engine;
 pub mod error;
 pub mod features;
+pub mod gender;
 pub mod image;
 pub mod runtime;
 pub mod score;
