@@ -9,6 +9,9 @@
 //! - [`preprocess_image`]: decoded RGB to an image model's input tensor
 //!   (resize, centre crop, mean / std, NCHW or NHWC) as an [`ImageProfile`]
 //!   says: Keras MobileNetV2, torchvision and CLIP presets, or your own.
+//! - [`PitchTracker`], [`pitch_track`], [`median_f0`]: fundamental frequency
+//!   by YIN (de Cheveigné & Kawahara 2002), the model-independent second
+//!   opinion on a speaker's gender.
 //!
 //! Both return [`Features`], a row-major `[frames, bins]` matrix, and are
 //! checked against golden outputs of the Python references
@@ -32,6 +35,8 @@ mod image_preprocess;
 mod image_profile;
 mod matrix;
 mod mel;
+mod pitch;
+mod pitch_options;
 mod window;
 
 pub use fbank::{Fbank, LOG_FLOOR};
@@ -46,4 +51,6 @@ pub use image_profile::{
 };
 pub use matrix::Features;
 pub use mel::{kaldi_mel_scale, slaney_hz_to_mel, slaney_mel_to_hz, MelBank, MAX_FFT_LEN};
+pub use pitch::{median_f0, pitch_track, PitchFrame, PitchTracker};
+pub use pitch_options::PitchOptions;
 pub use window::{periodic_hann, WindowType};
