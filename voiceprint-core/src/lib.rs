@@ -10,7 +10,7 @@
 //! | runtime | [`runtime`] (ONNX Runtime, loaded dynamically) |
 //! | extractors | [`embed`] (`SpeakerEncoder`, `ModelSpec`, presets; `ImageEncoder`, `ImageModelSpec`) |
 //! | store | [`store`] (`MemoryStore`, `SqliteStore`) |
-//! | scoring | [`score`] (cosine, EER, threshold at FAR, AS-norm) |
+//! | scoring | [`score`] (cosine, EER, threshold at FAR, AS-norm), [`gender`] (`GenderClassifier`) |
 //! | engines | [`engine`] (`Voiceprints`, `ImageIndex`) |
 //!
 //! ```no_run
@@ -50,6 +50,7 @@ pub use engine::{
     Voiceprints, VoiceprintsConfig,
 };
 pub use error::{Error, ErrorKind, Result};
+pub use gender::{Gender, GenderClassifier, GenderPrediction, GenderTrainOptions};
 pub use image::{ImageInput, ImageLimits, RgbImage};
 pub use runtime::{ExecutionProvider, RuntimeConfig};
 pub use store::{Match, MemoryStore, Record, RecordMeta, SqliteStore, Status, VectorStore};
