@@ -158,6 +158,11 @@ enum vp_status
    */
   VP_STATUS_STORE = 20,
   /**
+   * A text input (SRT subtitles, RTTM) that does not follow its format;
+   * the message gives the line to fix.
+   */
+  VP_STATUS_MALFORMED = 21,
+  /**
    * A required pointer argument was NULL.
    */
   VP_STATUS_NULL_POINTER = 100,

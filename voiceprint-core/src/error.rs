@@ -185,6 +185,19 @@ pub enum Error {
         /// What went wrong.
         detail: String,
     },
+
+    /// A text input (subtitles, RTTM) that does not follow its format, or
+    /// data that cannot be written in it; `line` points at the place to fix.
+    #[error("malformed {what} at line {line}: {reason}; fix that line (or the data written there) and try again")]
+    Malformed {
+        /// The format: `"SRT"`, `"RTTM"`, `"JSON"`.
+        what: &'static str,
+        /// 1-based line number of the offending line (for data refused on
+        /// write: the 1-based number of the record that would be that line).
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// The kind of an [`Error`], without its payload: what bindings map to a C
@@ -232,6 +245,8 @@ pub enum ErrorKind {
     InvalidArgument,
     /// See [`Error::Store`].
     Store,
+    /// See [`Error::Malformed`].
+    Malformed,
 }
 
 impl Error {
@@ -258,6 +273,7 @@ impl Error {
             Error::InvalidId { .. } => ErrorKind::InvalidId,
             Error::InvalidArgument { .. } => ErrorKind::InvalidArgument,
             Error::Store { .. } => ErrorKind::Store,
+            Error::Malformed { .. } => ErrorKind::Malformed,
         }
     }
 
@@ -265,6 +281,15 @@ impl Error {
     pub fn invalid_argument(name: &'static str, reason: impl Into<String>) -> Self {
         Error::InvalidArgument {
             name,
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::Malformed`].
+    pub fn malformed(what: &'static str, line: usize, reason: impl Into<String>) -> Self {
+        Error::Malformed {
+            what,
+            line,
             reason: reason.into(),
         }
     }

@@ -57,6 +57,9 @@ pub enum vp_status {
     InvalidArgument = 19,
     /// The storage backend failed (SQLite error, schema from a newer version, ...).
     Store = 20,
+    /// A text input (SRT subtitles, RTTM) that does not follow its format;
+    /// the message gives the line to fix.
+    Malformed = 21,
     /// A required pointer argument was NULL.
     NullPointer = 100,
     /// A string argument was not valid UTF-8.
@@ -92,6 +95,7 @@ impl From<ErrorKind> for vp_status {
             ErrorKind::InvalidId => vp_status::InvalidId,
             ErrorKind::InvalidArgument => vp_status::InvalidArgument,
             ErrorKind::Store => vp_status::Store,
+            ErrorKind::Malformed => vp_status::Malformed,
             // `ErrorKind` is non-exhaustive: a kind added to core before
             // this table learns it still reaches C as an error, with its message.
             _ => vp_status::Unknown,
@@ -101,7 +105,7 @@ impl From<ErrorKind> for vp_status {
 
 impl vp_status {
     /// Every status, for tests and for `vp_status_name`.
-    pub(crate) const ALL: [vp_status; 25] = [
+    pub(crate) const ALL: [vp_status; 26] = [
         vp_status::Ok,
         vp_status::Io,
         vp_status::UnsupportedFormat,
@@ -123,6 +127,7 @@ impl vp_status {
         vp_status::InvalidId,
         vp_status::InvalidArgument,
         vp_status::Store,
+        vp_status::Malformed,
         vp_status::NullPointer,
         vp_status::InvalidUtf8,
         vp_status::Panic,
@@ -153,6 +158,7 @@ impl vp_status {
             vp_status::InvalidId => b"VP_STATUS_INVALID_ID\0",
             vp_status::InvalidArgument => b"VP_STATUS_INVALID_ARGUMENT\0",
             vp_status::Store => b"VP_STATUS_STORE\0",
+            vp_status::Malformed => b"VP_STATUS_MALFORMED\0",
             vp_status::NullPointer => b"VP_STATUS_NULL_POINTER\0",
             vp_status::InvalidUtf8 => b"VP_STATUS_INVALID_UTF8\0",
             vp_status::Panic => b"VP_STATUS_PANIC\0",
@@ -213,6 +219,7 @@ mod tests {
             ErrorKind::InvalidId,
             ErrorKind::InvalidArgument,
             ErrorKind::Store,
+            ErrorKind::Malformed,
         ];
         let codes: HashSet<vp_status> = kinds.iter().map(|k| vp_status::from(*k)).collect();
         assert_eq!(codes.len(), kinds.len());

@@ -131,6 +131,12 @@ create_exception!(
     VoiceprintError,
     "The storage backend failed."
 );
+create_exception!(
+    voiceprint,
+    MalformedInputError,
+    VoiceprintError,
+    "A text input (SRT, RTTM) that does not follow its format; the message gives the line."
+);
 
 /// Converts a core error into the matching Python exception, keeping its message.
 pub fn to_py(e: Error) -> PyErr {
@@ -156,6 +162,7 @@ pub fn to_py(e: Error) -> PyErr {
         ErrorKind::InvalidId => InvalidIdError::new_err(msg),
         ErrorKind::InvalidArgument => InvalidArgumentError::new_err(msg),
         ErrorKind::Store => StoreError::new_err(msg),
+        ErrorKind::Malformed => MalformedInputError::new_err(msg),
         _ => VoiceprintError::new_err(msg),
     }
 }
@@ -219,5 +226,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         py.get_type::<InvalidArgumentError>(),
     )?;
     m.add("StoreError", py.get_type::<StoreError>())?;
+    m.add("MalformedInputError", py.get_type::<MalformedInputError>())?;
     Ok(())
 }

@@ -32,6 +32,7 @@ from ._voiceprint import (  # noqa: F401
     InvalidModelSpecError,
     InvalidSampleRateError,
     IoError,
+    MalformedInputError,
     Match,
     ModelLoadError,
     ModelMismatchError,
