@@ -110,3 +110,37 @@ fn der_equals_pyannote_metrics() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The 16 dev references read with `read_rttm` (the project's own reader)
+/// and scored against themselves and against a one-speaker hypothesis.
+#[test]
+fn dev_references_read_and_score() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/conversations-dev");
+    if !dir.is_dir() {
+        eprintln!(
+            "skipping: {} not found (the shared data is not part of a clone)",
+            dir.display()
+        );
+        return;
+    }
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rttm") {
+            continue;
+        }
+        let turns = voiceprint_core::diarization::read_rttm(&path).unwrap();
+        let files = voiceprint_core::diarization::turns_by_file(turns.clone());
+        assert_eq!(files.len(), 1, "{}", path.display());
+        let same = diarization_error_rate(&turns, &turns, 0.0).unwrap();
+        assert_eq!(same.der(), 0.0);
+        assert!(same.speaker_count_correct());
+        let end = turns.iter().map(|t| t.end).fold(0.0, f64::max);
+        let one = diarization_error_rate(&turns, &[(0.0, end, "S")], 0.5).unwrap();
+        // Pauses are false alarm, the other speakers confusion, overlaps
+        // (two reference speakers, one hypothesis) missed detection.
+        assert!(one.der() > 0.0 && one.mapping.len() == 1);
+        n += 1;
+    }
+    assert_eq!(n, 16);
+}
