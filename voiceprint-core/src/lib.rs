@@ -41,6 +41,11 @@ pub mod store;
 pub mod vad;
 
 pub use audio::{Audio, DecodeOptions};
+pub use diarization::{
+    corpus_der, diarization_error_rate, parse_rttm, parse_srt, read_rttm, read_srt,
+    subtitles_from_spans, DerComponents, DerReport, Diarization, KnownVoice, RttmTurn, Segment,
+    Speaker, Subtitle,
+};
 pub use embed::{
     AudioInput, Embedding, ImageEncoder, ImageModelSpec, ModelSpec, OnnxImageEncoder,
     OnnxSpeakerEncoder, SpeakerEncoder,
