@@ -198,6 +198,10 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+
+    /// Long work (a diarization) was stopped by its progress callback.
+    #[error("cancelled by the caller's progress callback")]
+    Cancelled,
 }
 
 /// The kind of an [`Error`], without its payload: what bindings map to a C
@@ -247,6 +251,8 @@ pub enum ErrorKind {
     Store,
     /// See [`Error::Malformed`].
     Malformed,
+    /// See [`Error::Cancelled`].
+    Cancelled,
 }
 
 impl Error {
@@ -274,6 +280,7 @@ impl Error {
             Error::InvalidArgument { .. } => ErrorKind::InvalidArgument,
             Error::Store { .. } => ErrorKind::Store,
             Error::Malformed { .. } => ErrorKind::Malformed,
+            Error::Cancelled => ErrorKind::Cancelled,
         }
     }
 

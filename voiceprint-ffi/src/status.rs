@@ -60,6 +60,8 @@ pub enum vp_status {
     /// A text input (SRT subtitles, RTTM) that does not follow its format;
     /// the message gives the line to fix.
     Malformed = 21,
+    /// Long work was stopped by its progress callback (it returned false).
+    Cancelled = 22,
     /// A required pointer argument was NULL.
     NullPointer = 100,
     /// A string argument was not valid UTF-8.
@@ -96,6 +98,7 @@ impl From<ErrorKind> for vp_status {
             ErrorKind::InvalidArgument => vp_status::InvalidArgument,
             ErrorKind::Store => vp_status::Store,
             ErrorKind::Malformed => vp_status::Malformed,
+            ErrorKind::Cancelled => vp_status::Cancelled,
             // `ErrorKind` is non-exhaustive: a kind added to core before
             // this table learns it still reaches C as an error, with its message.
             _ => vp_status::Unknown,
@@ -105,7 +108,7 @@ impl From<ErrorKind> for vp_status {
 
 impl vp_status {
     /// Every status, for tests and for `vp_status_name`.
-    pub(crate) const ALL: [vp_status; 26] = [
+    pub(crate) const ALL: [vp_status; 27] = [
         vp_status::Ok,
         vp_status::Io,
         vp_status::UnsupportedFormat,
@@ -128,6 +131,7 @@ impl vp_status {
         vp_status::InvalidArgument,
         vp_status::Store,
         vp_status::Malformed,
+        vp_status::Cancelled,
         vp_status::NullPointer,
         vp_status::InvalidUtf8,
         vp_status::Panic,
@@ -159,6 +163,7 @@ impl vp_status {
             vp_status::InvalidArgument => b"VP_STATUS_INVALID_ARGUMENT\0",
             vp_status::Store => b"VP_STATUS_STORE\0",
             vp_status::Malformed => b"VP_STATUS_MALFORMED\0",
+            vp_status::Cancelled => b"VP_STATUS_CANCELLED\0",
             vp_status::NullPointer => b"VP_STATUS_NULL_POINTER\0",
             vp_status::InvalidUtf8 => b"VP_STATUS_INVALID_UTF8\0",
             vp_status::Panic => b"VP_STATUS_PANIC\0",
@@ -220,6 +225,7 @@ mod tests {
             ErrorKind::InvalidArgument,
             ErrorKind::Store,
             ErrorKind::Malformed,
+            ErrorKind::Cancelled,
         ];
         let codes: HashSet<vp_status> = kinds.iter().map(|k| vp_status::from(*k)).collect();
         assert_eq!(codes.len(), kinds.len());

@@ -137,6 +137,12 @@ create_exception!(
     VoiceprintError,
     "A text input (SRT, RTTM) that does not follow its format; the message gives the line."
 );
+create_exception!(
+    voiceprint,
+    CancelledError,
+    VoiceprintError,
+    "Long work (a diarization) was stopped by its progress callback."
+);
 
 /// Converts a core error into the matching Python exception, keeping its message.
 pub fn to_py(e: Error) -> PyErr {
@@ -163,6 +169,7 @@ pub fn to_py(e: Error) -> PyErr {
         ErrorKind::InvalidArgument => InvalidArgumentError::new_err(msg),
         ErrorKind::Store => StoreError::new_err(msg),
         ErrorKind::Malformed => MalformedInputError::new_err(msg),
+        ErrorKind::Cancelled => CancelledError::new_err(msg),
         _ => VoiceprintError::new_err(msg),
     }
 }
@@ -227,5 +234,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add("StoreError", py.get_type::<StoreError>())?;
     m.add("MalformedInputError", py.get_type::<MalformedInputError>())?;
+    m.add("CancelledError", py.get_type::<CancelledError>())?;
     Ok(())
 }

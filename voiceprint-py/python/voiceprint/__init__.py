@@ -20,6 +20,7 @@ or numpy uint8 arrays HxW / HxWx3 / HxWx4.
 from ._voiceprint import (  # noqa: F401
     AudioTooLongError,
     AudioTooShortError,
+    CancelledError,
     CorruptInputError,
     DimensionMismatchError,
     EmptyInputError,
