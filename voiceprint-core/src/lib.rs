@@ -10,8 +10,8 @@
 //! | runtime | [`runtime`] (ONNX Runtime, loaded dynamically) |
 //! | extractors | [`embed`] (`SpeakerEncoder`, `ModelSpec`, presets; `ImageEncoder`, `ImageModelSpec`) |
 //! | store | [`store`] (`MemoryStore`, `SqliteStore`) |
-//! | scoring | [`score`] (cosine, EER, threshold at FAR, AS-norm), [`gender`] (`GenderClassifier`) |
-//! | engines | [`engine`] (`Voiceprints`, `ImageIndex`) |
+//! | scoring | [`score`] (cosine, EER, threshold at FAR, AS-norm, assignment), [`cluster`] (agglomerative, spectral), [`gender`] |
+//! | engines | [`engine`] (`Voiceprints`, `Diarizer`, `ImageIndex`); [`diarization`] (results, RTTM, SRT, DER) |
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -28,6 +28,7 @@
 //! ```
 
 pub mod audio;
+pub mod cluster;
 pub mod diarization;
 pub mod embed;
 pub mod engine;
@@ -51,8 +52,8 @@ pub use embed::{
     OnnxSpeakerEncoder, SpeakerEncoder,
 };
 pub use engine::{
-    EnrollOutcome, Identification, ImageIndex, ImageRecord, SpeakerInfo, VerifyOutcome,
-    Voiceprints, VoiceprintsConfig,
+    DiarizeOptions, Diarizer, DiarizerConfig, EnrollOutcome, Identification, ImageIndex,
+    ImageRecord, SpeakerInfo, VerifyOutcome, Voiceprints, VoiceprintsConfig,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use gender::{Gender, GenderClassifier, GenderPrediction, GenderTrainOptions};

@@ -1,0 +1,540 @@
+//! The `Diarizer` engine: who spoke when.
+//!
+//! Silero VAD finds the speech; speech regions are cut into windows (never
+//! across a pause), embedded in batches and clustered; each stretch of
+//! speech then takes the label of its nearest window, a speaker's pauses are
+//! bridged, and turn edges are refined at 10 ms. Clusters are summarised
+//! (speech time, turns, centroid, gender, median F0) and matched one to one
+//! to known voices.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use super::diarizer_config::{DiarizeOptions, DiarizerConfig};
+use super::diarizer_speakers::{describe_speakers, SpeakerEvidence};
+use crate::audio::Audio;
+use crate::cluster::{centroids, cluster, reassign_to_centroids, ClusterOptions};
+use crate::diarization::{
+    bridge_gaps, extend_to_floor, frame_energies_db, noise_floor_db, plan_windows,
+    turns_from_windows, Diarization, Segment, Subtitle, Turn, Window,
+};
+use crate::embed::{AudioInput, Embedding, SpeakerEncoder};
+use crate::engine::{EnrollOutcome, Voiceprints};
+use crate::gender::GenderClassifier;
+use crate::vad::{speech_segments, SileroVad};
+use crate::{Error, Result};
+
+/// The diarizer's working rate: Silero VAD's, and every shipped speaker model's.
+const SAMPLE_RATE: u32 = 16_000;
+/// Silero VAD frame (32 ms at 16 kHz).
+const VAD_FRAME: usize = 512;
+/// Boundaries are placed on a 10 ms grid.
+const FRAME: usize = 160;
+/// Windows embedded per model run, and per progress report.
+const BATCH: usize = 64;
+/// A subtitle line may end this much after the audio (rounding in subtitle
+/// tools) before it is an error.
+const SUBTITLE_SLACK_SECONDS: f64 = 0.5;
+
+/// Who spoke when: diarizes audio of any length, with or without subtitles,
+/// and names the speakers it knows.
+///
+/// `Send + Sync`; one instance can serve many threads.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use voiceprint_core::{Diarizer, DiarizeOptions, OnnxSpeakerEncoder, RuntimeConfig};
+/// use voiceprint_core::vad::SileroVad;
+/// let rt = RuntimeConfig::default();
+/// let enc = Arc::new(OnnxSpeakerEncoder::from_preset("models/ge2e-resemblyzer.onnx", "ge2e-resemblyzer", &rt)?);
+/// let vad = Arc::new(SileroVad::load("models/silero_vad.onnx", &rt)?);
+/// let diarizer = Diarizer::new(enc, vad)?;
+/// let result = diarizer.run("meeting.wav".into(), &DiarizeOptions::default())?;
+/// for s in &result.segments {
+///     println!("{:7.2} {:7.2} {}", s.start, s.end, s.speaker);
+/// }
+/// # Ok::<(), voiceprint_core::Error>(())
+/// ```
+pub struct Diarizer {
+    encoder: Arc<dyn SpeakerEncoder>,
+    vad: Arc<SileroVad>,
+    config: DiarizerConfig,
+    known: Option<Arc<Voiceprints>>,
+    gender: Option<GenderClassifier>,
+}
+
+impl std::fmt::Debug for Diarizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Diarizer")
+            .field("model_id", &self.encoder.model_id())
+            .field("config", &self.config)
+            .field("known", &self.known.as_ref().map(|k| k.len()))
+            .field("gender", &self.gender.is_some())
+            .finish()
+    }
+}
+
+/// Embedded windows of one run: where they are, their vectors, their weights.
+struct Embedded {
+    windows: Vec<Window>,
+    vectors: Vec<Vec<f32>>,
+}
+
+impl Diarizer {
+    /// A diarizer with the default configuration and, when the library
+    /// ships one for the encoder's model, its gender classifier.
+    pub fn new(encoder: Arc<dyn SpeakerEncoder>, vad: Arc<SileroVad>) -> Result<Self> {
+        Self::with_config(encoder, vad, DiarizerConfig::default())
+    }
+
+    /// A diarizer with explicit settings.
+    pub fn with_config(
+        encoder: Arc<dyn SpeakerEncoder>,
+        vad: Arc<SileroVad>,
+        config: DiarizerConfig,
+    ) -> Result<Self> {
+        config.validate()?;
+        if encoder.sample_rate() != SAMPLE_RATE {
+            return Err(Error::InvalidModelSpec {
+                detail: format!(
+                    "the diarizer works at {SAMPLE_RATE} Hz (Silero VAD's rate); this speaker model \
+                     takes {} Hz",
+                    encoder.sample_rate()
+                ),
+            });
+        }
+        let gender = GenderClassifier::builtin(encoder.model_id());
+        Ok(Diarizer {
+            encoder,
+            vad,
+            config,
+            known: None,
+            gender,
+        })
+    }
+
+    /// Matches clusters to the voices enrolled in `known` (one to one,
+    /// above `known`'s threshold or [`DiarizerConfig::known_threshold`]).
+    /// The engine must use the same speaker model.
+    pub fn with_known(mut self, known: Arc<Voiceprints>) -> Result<Self> {
+        if known.encoder().model_id() != self.encoder.model_id() {
+            return Err(Error::ModelMismatch {
+                store: known.encoder().model_id().to_string(),
+                model: self.encoder.model_id().to_string(),
+            });
+        }
+        self.known = Some(known);
+        Ok(self)
+    }
+
+    /// Uses `classifier` for gender (replacing the built-in one); `None`
+    /// turns gender off. The classifier must be bound to the encoder's model.
+    pub fn with_gender(mut self, classifier: Option<GenderClassifier>) -> Result<Self> {
+        if let Some(c) = &classifier {
+            if c.model_id() != self.encoder.model_id() {
+                return Err(Error::ModelMismatch {
+                    store: c.model_id().to_string(),
+                    model: self.encoder.model_id().to_string(),
+                });
+            }
+        }
+        self.gender = classifier;
+        Ok(self)
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &DiarizerConfig {
+        &self.config
+    }
+
+    /// The known-voices engine, if any.
+    pub fn known(&self) -> Option<&Arc<Voiceprints>> {
+        self.known.as_ref()
+    }
+
+    /// The speaker encoder.
+    pub fn encoder(&self) -> &Arc<dyn SpeakerEncoder> {
+        &self.encoder
+    }
+
+    /// Diarizes `input`.
+    ///
+    /// With `options.subtitles`, each line becomes one segment with the
+    /// speaker of its voice (lines without speech are left out); otherwise
+    /// the segments are found from the speech itself. Silence-only audio
+    /// gives an empty result ([`Diarization::is_empty`]).
+    ///
+    /// Errors: decoding errors; [`Error::InvalidArgument`] for speaker
+    /// counts that are zero, contradict each other or exceed the number of
+    /// speech segments, and for subtitle lines past the end of the audio;
+    /// [`Error::Cancelled`] when the progress callback asks to stop.
+    pub fn run(&self, input: AudioInput<'_>, options: &DiarizeOptions<'_>) -> Result<Diarization> {
+        options.count.validate()?;
+        let progress = |fraction: f32| -> Result<()> {
+            match options.progress {
+                Some(p) if !p(fraction.clamp(0.0, 1.0)) => Err(Error::Cancelled),
+                _ => Ok(()),
+            }
+        };
+        progress(0.0)?;
+        let decoded = input.decode(&self.config.decode)?;
+        let audio = decoded.resample(SAMPLE_RATE)?;
+        drop(decoded);
+        let samples = audio.samples();
+        let duration = samples.len() as f64 / f64::from(SAMPLE_RATE);
+        if let Some(subs) = options.subtitles {
+            check_subtitles(subs, duration)?;
+        }
+        progress(0.02)?;
+
+        let probs = self.vad.probabilities(&audio)?;
+        let speech: Vec<Range<usize>> = speech_segments(
+            &probs,
+            VAD_FRAME,
+            SAMPLE_RATE,
+            samples.len(),
+            &self.config.vad,
+        )
+        .into_iter()
+        .map(|s| s.start.min(samples.len())..s.end.min(samples.len()))
+        .filter(|r| !r.is_empty())
+        .collect();
+        let speech_seconds = speech.iter().map(|r| r.len()).sum::<usize>() as f64 / 16_000.0;
+        progress(0.15)?;
+
+        let result = match options.subtitles {
+            Some(subs) => self.run_subtitles(&audio, &speech, subs, options, &progress)?,
+            None => self.run_speech(&audio, &speech, options, &progress)?,
+        };
+        progress(1.0)?;
+        Ok(Diarization {
+            duration,
+            speech_seconds,
+            model_id: self.encoder.model_id().to_string(),
+            ..result
+        })
+    }
+
+    /// Names a speaker of `result` as a new known voice: enrols its
+    /// centroid in the known-voices engine under `id`.
+    ///
+    /// Errors: [`Error::InvalidArgument`] when no known-voices engine is
+    /// set, [`Error::NotFound`] for a label not in `result`, and the
+    /// engine's errors (invalid id, another model).
+    pub fn enroll_cluster(
+        &self,
+        result: &Diarization,
+        label: &str,
+        id: &str,
+    ) -> Result<EnrollOutcome> {
+        let known = self.known.as_ref().ok_or_else(|| {
+            Error::invalid_argument(
+                "known",
+                "this diarizer has no known-voices engine to enrol into; build it with with_known",
+            )
+        })?;
+        let speaker = result.speaker(label).ok_or_else(|| Error::NotFound {
+            id: label.to_string(),
+        })?;
+        let emb = Embedding::from_raw(
+            speaker.centroid.clone(),
+            Arc::from(result.model_id.as_str()),
+        )?;
+        known.enroll_embeddings(id, &[emb])
+    }
+
+    fn run_speech(
+        &self,
+        audio: &Audio,
+        speech: &[Range<usize>],
+        options: &DiarizeOptions<'_>,
+        progress: &dyn Fn(f32) -> Result<()>,
+    ) -> Result<Diarization> {
+        let samples = audio.samples();
+        let cfg = &self.config;
+        let length = seconds_to_samples(cfg.window_seconds);
+        let hop = seconds_to_samples(cfg.hop_seconds);
+        let min_span = seconds_to_samples(self.encoder.min_seconds()) + FRAME;
+        let windows = plan_windows(speech, samples.len(), length, hop, min_span);
+        if windows.is_empty() {
+            return Ok(empty());
+        }
+        let emb = self.embed_windows(audio, windows, progress)?;
+        let weights: Vec<f32> = emb
+            .windows
+            .iter()
+            .map(|w| w.core.len() as f32 / SAMPLE_RATE as f32)
+            .collect();
+        let rows: Vec<&[f32]> = emb.vectors.iter().map(Vec::as_slice).collect();
+        let cluster_options = self.cluster_options(options);
+        let clustering = cluster(&rows, Some(&weights), &cluster_options)?;
+        let (lo, hi) = cluster_options.count.range(rows.len())?;
+        let refined = reassign_to_centroids(&rows, &clustering.labels, Some(&weights))?;
+        let refined_count = refined.iter().max().map_or(0, |m| m + 1);
+        // The reassignment may empty a cluster; an asked-for count wins.
+        let labels = if (lo..=hi).contains(&refined_count) {
+            refined
+        } else {
+            clustering.labels
+        };
+        progress(0.92)?;
+
+        let turns = turns_from_windows(speech, &emb.windows, &labels, FRAME);
+        let turns = bridge_gaps(turns, seconds_to_samples(cfg.bridge_seconds));
+        let turns = match cfg.extend_margin_db {
+            Some(margin) => {
+                let energies = frame_energies_db(samples, FRAME);
+                match noise_floor_db(&energies, cfg.noise_floor_percentile) {
+                    Some(floor) => extend_to_floor(
+                        turns,
+                        &energies,
+                        FRAME,
+                        floor + margin,
+                        seconds_to_samples(cfg.max_extend_seconds),
+                        samples.len(),
+                    ),
+                    None => turns,
+                }
+            }
+            None => turns,
+        };
+        let evidence = SpeakerEvidence {
+            audio,
+            windows: &emb.windows,
+            vectors: &emb.vectors,
+            labels: &labels,
+            weights: &weights,
+        };
+        let turns_with_index: Vec<(Turn, Option<u32>)> =
+            turns.into_iter().map(|t| (t, None)).collect();
+        self.finish(&evidence, turns_with_index)
+    }
+
+    fn run_subtitles(
+        &self,
+        audio: &Audio,
+        speech: &[Range<usize>],
+        subs: &[Subtitle],
+        options: &DiarizeOptions<'_>,
+        progress: &dyn Fn(f32) -> Result<()>,
+    ) -> Result<Diarization> {
+        let samples = audio.samples();
+        let min_span = seconds_to_samples(self.encoder.min_seconds()) + FRAME;
+        // Each line with speech in it is one window: its core is the line,
+        // widened to the encoder's minimum where the line is shorter.
+        let mut windows = Vec::new();
+        let mut line_of = Vec::new();
+        let mut speech_in = Vec::new();
+        for (i, s) in subs.iter().enumerate() {
+            let a = seconds_to_samples_f64(s.start).min(samples.len());
+            let b = seconds_to_samples_f64(s.end).min(samples.len());
+            let voiced: usize = speech
+                .iter()
+                .map(|r| r.end.min(b).saturating_sub(r.start.max(a)))
+                .sum();
+            if b <= a || voiced == 0 {
+                continue;
+            }
+            let span = widen_to(a..b, min_span, samples.len());
+            windows.push(Window {
+                core: a..b,
+                span,
+                region: windows.len(),
+            });
+            line_of.push(i);
+            speech_in.push(voiced as f32 / SAMPLE_RATE as f32);
+        }
+        if windows.is_empty() {
+            return Ok(empty());
+        }
+        let emb = self.embed_windows(audio, windows, progress)?;
+        let rows: Vec<&[f32]> = emb.vectors.iter().map(Vec::as_slice).collect();
+        // Lines with too little speech for a steady voiceprint do not vote
+        // on the clusters; they take the nearest cluster afterwards.
+        let reliable: Vec<usize> = (0..rows.len())
+            .filter(|&i| speech_in[i] >= self.config.min_cluster_seconds)
+            .collect();
+        let voters: Vec<usize> = if reliable.len() >= 2 || reliable.len() == rows.len() {
+            reliable
+        } else {
+            (0..rows.len()).collect()
+        };
+        let voter_rows: Vec<&[f32]> = voters.iter().map(|&i| rows[i]).collect();
+        let voter_weights: Vec<f32> = voters.iter().map(|&i| speech_in[i]).collect();
+        let clustering = if voters.is_empty() {
+            crate::cluster::Clustering {
+                labels: Vec::new(),
+                num_clusters: 0,
+            }
+        } else {
+            cluster(
+                &voter_rows,
+                Some(&voter_weights),
+                &self.cluster_options(options),
+            )?
+        };
+        let cents = centroids(&voter_rows, &clustering.labels, Some(&voter_weights))?;
+        let mut labels = vec![usize::MAX; rows.len()];
+        for (k, &i) in voters.iter().enumerate() {
+            labels[i] = clustering.labels[k];
+        }
+        for (i, label) in labels.iter_mut().enumerate() {
+            if *label == usize::MAX {
+                *label = nearest_centroid(rows[i], &cents);
+            }
+        }
+        progress(0.92)?;
+        let evidence = SpeakerEvidence {
+            audio,
+            windows: &emb.windows,
+            vectors: &emb.vectors,
+            labels: &labels,
+            weights: &speech_in,
+        };
+        let turns: Vec<(Turn, Option<u32>)> = emb
+            .windows
+            .iter()
+            .zip(&labels)
+            .zip(&line_of)
+            .map(|((w, &label), &i)| {
+                (
+                    Turn {
+                        span: w.core.clone(),
+                        label,
+                    },
+                    Some(subs[i].index),
+                )
+            })
+            .collect();
+        self.finish(&evidence, turns)
+    }
+
+    fn cluster_options(&self, options: &DiarizeOptions<'_>) -> ClusterOptions {
+        ClusterOptions {
+            count: options.count,
+            ..self.config.cluster
+        }
+    }
+
+    /// Embeds the windows in batches, reporting progress from 0.15 to 0.9.
+    fn embed_windows(
+        &self,
+        audio: &Audio,
+        windows: Vec<Window>,
+        progress: &dyn Fn(f32) -> Result<()>,
+    ) -> Result<Embedded> {
+        let samples = audio.samples();
+        let mut vectors = Vec::with_capacity(windows.len());
+        let total = windows.len().max(1);
+        for (b, chunk) in windows.chunks(BATCH).enumerate() {
+            let audios = chunk
+                .iter()
+                .map(|w| Audio::from_mono(samples[w.span.clone()].to_vec(), SAMPLE_RATE))
+                .collect::<Result<Vec<_>>>()?;
+            for e in self.encoder.embed_audio_batch(&audios)? {
+                vectors.push(e.vector);
+            }
+            progress(0.15 + 0.75 * ((b + 1) * BATCH).min(total) as f32 / total as f32)?;
+        }
+        Ok(Embedded { windows, vectors })
+    }
+
+    /// Summarises speakers, matches known voices and builds the segments.
+    fn finish(
+        &self,
+        evidence: &SpeakerEvidence<'_>,
+        turns: Vec<(Turn, Option<u32>)>,
+    ) -> Result<Diarization> {
+        let (speakers, names, confidences) = describe_speakers(
+            evidence,
+            &turns,
+            self.known.as_deref(),
+            self.config.known_threshold,
+            self.gender.as_ref(),
+            &self.config,
+        )?;
+        let mut segments: Vec<Segment> = turns
+            .iter()
+            .zip(confidences)
+            .map(|((t, index), confidence)| Segment {
+                start: t.span.start as f64 / f64::from(SAMPLE_RATE),
+                end: t.span.end as f64 / f64::from(SAMPLE_RATE),
+                speaker: names[t.label].clone(),
+                confidence,
+                subtitle_index: *index,
+            })
+            .collect();
+        segments.sort_by(|a, b| a.start.total_cmp(&b.start));
+        Ok(Diarization {
+            duration: 0.0,
+            speech_seconds: 0.0,
+            segments,
+            speakers,
+            model_id: String::new(),
+        })
+    }
+}
+
+fn empty() -> Diarization {
+    Diarization {
+        duration: 0.0,
+        speech_seconds: 0.0,
+        segments: Vec::new(),
+        speakers: Vec::new(),
+        model_id: String::new(),
+    }
+}
+
+fn check_subtitles(subs: &[Subtitle], duration: f64) -> Result<()> {
+    for s in subs {
+        if !(s.start.is_finite() && s.end.is_finite() && s.start >= 0.0 && s.end >= s.start) {
+            return Err(Error::invalid_argument(
+                "subtitles",
+                format!(
+                    "line {} runs from {} s to {} s; times must be finite, not negative, and end \
+                     at or after the start",
+                    s.index, s.start, s.end
+                ),
+            ));
+        }
+        if s.end > duration + SUBTITLE_SLACK_SECONDS {
+            return Err(Error::invalid_argument(
+                "subtitles",
+                format!(
+                    "line {} ends at {:.3} s, after the end of the audio ({duration:.3} s); are \
+                     these the subtitles of this audio?",
+                    s.index, s.end
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn nearest_centroid(v: &[f32], cents: &[Vec<f32>]) -> usize {
+    cents
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i, crate::score::dot(v, c)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map_or(0, |(i, _)| i)
+}
+
+/// `span` grown evenly to at least `target` samples inside `0..len`.
+fn widen_to(span: Range<usize>, target: usize, len: usize) -> Range<usize> {
+    let need = target.saturating_sub(span.len());
+    if need == 0 {
+        return span;
+    }
+    let start = span.start.saturating_sub(need / 2);
+    let end = (start + target.max(span.len())).min(len);
+    end.saturating_sub(target.max(span.len()))..end
+}
+
+fn seconds_to_samples(s: f32) -> usize {
+    (f64::from(s.max(0.0)) * f64::from(SAMPLE_RATE)).round() as usize
+}
+
+fn seconds_to_samples_f64(s: f64) -> usize {
+    (s.max(0.0) * f64::from(SAMPLE_RATE)).round() as usize
+}
