@@ -7,19 +7,31 @@
 //! speakers [...] list | remove ID
 //! speakers [...] demo DIR        # enrol DIR/*-enroll.*, then identify and verify DIR/*-test.*
 //! speakers [...] scores DIR      # JSON lines: every DIR/*-test.* against every DIR/*-enroll.*
+//! speakers [...] diarize FILE [--srt F] [--known DB] [--speakers N] [--out PREFIX]
 //! ```
 //! Defaults: `--model models/ge2e-resemblyzer.onnx --preset ge2e-resemblyzer`,
 //! `--db` unset (an in-memory store; `demo` always uses one).
+//!
+//! `diarize` prints who spoke when and writes `PREFIX.rttm`, `PREFIX.json`
+//! and `PREFIX.svg` (a timeline; PREFIX defaults to the file's name without
+//! extension, in the current folder). `--known DB` names the speakers
+//! enrolled in that SQLite store; `--srt F` gives each subtitle line a speaker;
+//! `--vad PATH` picks the Silero model (default `models/silero_vad.onnx`).
+
+mod timeline_svg;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
+use voiceprint_core::cluster::SpeakerCount;
+use voiceprint_core::diarization::read_srt;
 use voiceprint_core::embed::{AudioInput, OnnxSpeakerEncoder, SpeakerEncoder};
 use voiceprint_core::runtime::RuntimeConfig;
 use voiceprint_core::store::{MemoryStore, SqliteStore, VectorStore};
-use voiceprint_core::{Result, Voiceprints};
+use voiceprint_core::vad::SileroVad;
+use voiceprint_core::{DiarizeOptions, Diarizer, Result, Voiceprints};
 
 struct Options {
     model: PathBuf,
@@ -28,6 +40,11 @@ struct Options {
     k: usize,
     threshold: Option<f32>,
     candidates: Option<Vec<String>>,
+    srt: Option<PathBuf>,
+    known: Option<PathBuf>,
+    speakers: Option<usize>,
+    out: Option<PathBuf>,
+    vad: PathBuf,
     rest: Vec<String>,
 }
 
@@ -39,6 +56,11 @@ fn parse_args() -> std::result::Result<Options, String> {
         k: 3,
         threshold: None,
         candidates: None,
+        srt: None,
+        known: None,
+        speakers: None,
+        out: None,
+        vad: PathBuf::from("models/silero_vad.onnx"),
         rest: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
@@ -64,11 +86,24 @@ fn parse_args() -> std::result::Result<Options, String> {
                         .collect(),
                 )
             }
+            "--srt" => o.srt = Some(PathBuf::from(value("--srt")?)),
+            "--known" => o.known = Some(PathBuf::from(value("--known")?)),
+            "--out" => o.out = Some(PathBuf::from(value("--out")?)),
+            "--vad" => o.vad = PathBuf::from(value("--vad")?),
+            "--speakers" => {
+                o.speakers = Some(
+                    value("--speakers")?
+                        .parse()
+                        .map_err(|e| format!("--speakers: {e}"))?,
+                )
+            }
             _ => o.rest.push(a),
         }
     }
     if o.rest.is_empty() {
-        return Err("missing command: enroll | identify | verify | list | remove | demo".into());
+        return Err(
+            "missing command: enroll | identify | verify | list | remove | demo | diarize".into(),
+        );
     }
     Ok(o)
 }
@@ -185,6 +220,102 @@ fn scores(o: &Options, dir: &Path) -> Result<bool> {
     Ok(true)
 }
 
+fn diarize(o: &Options, file: &Path) -> Result<bool> {
+    let rt = RuntimeConfig::default();
+    let enc = Arc::new(OnnxSpeakerEncoder::from_preset(&o.model, &o.preset, &rt)?);
+    let vad = Arc::new(SileroVad::load(&o.vad, &rt)?);
+    let mut diarizer = Diarizer::new(enc.clone(), vad)?;
+    if let Some(db) = &o.known {
+        let store = Arc::new(SqliteStore::create_or_open(db, enc.model_id(), enc.dim())?);
+        diarizer = diarizer.with_known(Arc::new(Voiceprints::new(enc, store)?))?;
+    }
+    let subtitles = o.srt.as_ref().map(read_srt).transpose()?;
+    let last = std::sync::atomic::AtomicU32::new(0);
+    let progress = |f: f32| {
+        let pct = (f * 100.0) as u32;
+        if pct >= last.load(std::sync::atomic::Ordering::Relaxed) + 10 || pct == 100 {
+            last.store(pct, std::sync::atomic::Ordering::Relaxed);
+            eprint!("\r{pct:3} %");
+        }
+        true
+    };
+    let start = Instant::now();
+    let result = diarizer.run(
+        AudioInput::Path(file),
+        &DiarizeOptions {
+            count: SpeakerCount {
+                exact: o.speakers,
+                ..Default::default()
+            },
+            subtitles: subtitles.as_deref(),
+            progress: Some(&progress),
+        },
+    )?;
+    let secs = start.elapsed().as_secs_f64();
+    eprintln!(
+        "\r{:.1} s of audio in {secs:.2} s ({:.0}x real time)",
+        result.duration,
+        result.duration / secs
+    );
+    if result.is_empty() {
+        println!("no speech found in {}", file.display());
+    }
+    println!(
+        "  start     end  speaker              confidence{}",
+        if subtitles.is_some() { "  line" } else { "" }
+    );
+    for s in &result.segments {
+        let line = s
+            .subtitle_index
+            .map_or(String::new(), |i| format!("  {i:>4}"));
+        println!(
+            "{:7.2} {:7.2}  {:<20} {:>10.2}{line}",
+            s.start, s.end, s.speaker, s.confidence
+        );
+    }
+    println!();
+    println!("speaker              speech  turns  gender   P(female)  F0 Hz  known (score)");
+    for spk in &result.speakers {
+        println!(
+            "{:<20} {:6.1} {:6}  {:<8} {:>9} {:>6}  {}",
+            spk.label,
+            spk.speech_seconds,
+            spk.turns,
+            spk.gender.map_or("-", |g| g.as_str()),
+            spk.female_probability
+                .map_or("-".to_string(), |p| format!("{p:.2}")),
+            spk.median_f0_hz
+                .map_or("-".to_string(), |f| format!("{f:.0}")),
+            match (&spk.known, &spk.best_candidate) {
+                (Some(k), _) => format!("{} ({:.2})", k.id, k.score),
+                (None, Some(b)) => format!("unknown (closest {} {:.2})", b.id, b.score),
+                (None, None) => "unknown".to_string(),
+            }
+        );
+    }
+    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("audio");
+    let prefix = o.out.clone().unwrap_or_else(|| PathBuf::from(stem));
+    let with_ext = |ext: &str| {
+        let mut p = prefix.clone().into_os_string();
+        p.push(ext);
+        PathBuf::from(p)
+    };
+    result.write_rttm(with_ext(".rttm"), stem)?;
+    let json = result.to_json()?;
+    std::fs::write(with_ext(".json"), json)
+        .map_err(|e| voiceprint_core::Error::io(with_ext(".json"), e))?;
+    let svg = timeline_svg::timeline_svg(&result, &format!("{stem}: who spoke when"));
+    std::fs::write(with_ext(".svg"), svg)
+        .map_err(|e| voiceprint_core::Error::io(with_ext(".svg"), e))?;
+    eprintln!(
+        "wrote {}, {}, {}",
+        with_ext(".rttm").display(),
+        with_ext(".json").display(),
+        with_ext(".svg").display()
+    );
+    Ok(true)
+}
+
 fn run(o: &Options) -> Result<bool> {
     let cmd = o.rest[0].as_str();
     let args = &o.rest[1..];
@@ -257,6 +388,12 @@ fn run(o: &Options) -> Result<bool> {
         "remove" => {
             let id = args.first().ok_or_else(|| usage("remove ID"))?;
             Ok(open(o, false)?.remove(id)?)
+        }
+        "diarize" => {
+            let file = args
+                .first()
+                .ok_or_else(|| usage("diarize FILE [--srt F] [--known DB]"))?;
+            diarize(o, Path::new(file))
         }
         other => Err(usage(&format!("unknown command {other:?}"))),
     }
