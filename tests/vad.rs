@@ -47,7 +47,9 @@ fn silero_probabilities_match_python_and_find_the_speech() {
     );
     assert!(diff < 1e-4, "{diff}");
 
-    let segs = vad.speech(&audio, &VadOptions::default()).unwrap();
+    // Silero's own segmentation, then the default (more padding, short
+    // pauses merged): both inside the speech, the default covering Silero's.
+    let segs = vad.speech(&audio, &VadOptions::silero()).unwrap();
     assert!(!segs.is_empty());
     // Speech starts after the leading second of silence and ends before the trailing one.
     assert!(segs[0].start >= 16000 - 16000 / 10, "{segs:?}");
@@ -55,15 +57,22 @@ fn silero_probabilities_match_python_and_find_the_speech() {
         segs.last().unwrap().end <= audio.samples().len() - 16000 + 16000 / 10,
         "{segs:?}"
     );
+    let wide = vad.speech(&audio, &VadOptions::default()).unwrap();
+    assert!(wide.len() <= segs.len(), "{wide:?}");
+    assert!(wide[0].start <= segs[0].start && wide[0].start >= 16000 - 16000 / 4);
+    let silero_kept = vad.keep_speech(&audio, &VadOptions::silero(), 0.5).unwrap();
     let speech = vad
         .keep_speech(&audio, &VadOptions::default(), 0.5)
         .unwrap();
     println!(
-        "kept {:.2} s of speech out of {:.2} s",
+        "kept {:.2} s of speech out of {:.2} s ({:.2} s with Silero's segmentation)",
         speech.duration_secs(),
-        audio.duration_secs()
+        audio.duration_secs(),
+        silero_kept.duration_secs()
     );
-    assert!(speech.duration_secs() > 2.5 && speech.duration_secs() < 4.2);
+    assert!(silero_kept.duration_secs() > 2.5 && silero_kept.duration_secs() < 4.2);
+    assert!(speech.duration_secs() >= silero_kept.duration_secs());
+    assert!(speech.duration_secs() < audio.duration_secs() - 1.5);
 
     // Silence has no speech: keeping it is "too short".
     let silence = Audio::from_pcm_f32(&vec![0.0; 32000], 16000, 1).unwrap();

@@ -19,8 +19,19 @@ impl SpeechSegment {
     }
 }
 
-/// How probabilities become segments; the defaults are Silero's own
-/// (`get_speech_timestamps` in silero_vad/utils_vad.py).
+/// How probabilities become segments, and how [`SileroVad::keep_speech`]
+/// joins them.
+///
+/// The defaults are for embedding speakers: Silero's thresholds, but speech
+/// padded by 150 ms, pauses up to 300 ms (after padding) kept, and the kept
+/// regions joined with a 15 ms crossfade. Silero's own 30 ms padding cuts
+/// word onsets and decays off (Silero finds speech a frame late and ends it
+/// early), which costs GE2E more than the silence it removes: on the
+/// LibriSpeech halves of `tests/librispeech_eer.rs` the EER is 3.2 % with
+/// Silero's segmentation and 2.2 % with these defaults (3.6 % without VAD).
+/// [`VadOptions::silero`] gives Silero's `get_speech_timestamps` exactly.
+///
+/// [`SileroVad::keep_speech`]: super::SileroVad::keep_speech
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct VadOptions {
     /// Probability at or above which a frame is speech (0.5).
@@ -31,25 +42,53 @@ pub struct VadOptions {
     pub min_speech_ms: u32,
     /// Silence shorter than this does not end a segment (100 ms).
     pub min_silence_ms: u32,
-    /// Padding added on each side of a segment (30 ms).
+    /// Padding added on each side of a segment (150 ms; Silero's is 30 ms).
     pub speech_pad_ms: u32,
+    /// After padding, neighbouring segments separated by less than this
+    /// are merged, keeping the pause between them (300 ms; Silero: 0, no
+    /// merging). Resemblyzer's `trim_long_silences` likewise removes only
+    /// long silences; short pauses and breaths are part of what GE2E saw
+    /// in training.
+    pub merge_gap_ms: u32,
+    /// Raised-cosine crossfade with which [`SileroVad::keep_speech`] joins
+    /// kept regions, so the speaker encoder sees no hard cut (15 ms; 0 is
+    /// plain concatenation). Does not change the segments.
+    ///
+    /// [`SileroVad::keep_speech`]: super::SileroVad::keep_speech
+    pub crossfade_ms: u32,
 }
 
 impl Default for VadOptions {
     fn default() -> Self {
+        VadOptions {
+            speech_pad_ms: 150,
+            merge_gap_ms: 300,
+            crossfade_ms: 15,
+            ..VadOptions::silero()
+        }
+    }
+}
+
+impl VadOptions {
+    /// Silero's own defaults (`get_speech_timestamps` in
+    /// silero_vad/utils_vad.py): 30 ms padding, no merging, hard joins.
+    pub fn silero() -> Self {
         VadOptions {
             threshold: 0.5,
             neg_threshold: None,
             min_speech_ms: 250,
             min_silence_ms: 100,
             speech_pad_ms: 30,
+            merge_gap_ms: 0,
+            crossfade_ms: 0,
         }
     }
 }
 
 /// Speech segments from per-frame speech probabilities (one per
-/// `frame_samples` samples), as Silero's `get_speech_timestamps_from_probs`
-/// computes them with `max_speech_duration_s = inf`.
+/// `frame_samples` samples), as Silero's `get_speech_timestamps` computes
+/// them with `max_speech_duration_s = inf`, then neighbours closer than
+/// `merge_gap_ms` merged (none with [`VadOptions::silero`]).
 pub fn speech_segments(
     probs: &[f32],
     frame_samples: usize,
@@ -118,10 +157,18 @@ pub fn speech_segments(
             segments[i].1 = (segments[i].1 + pad_i).min(num_samples);
         }
     }
-    segments
-        .into_iter()
-        .map(|(start, end)| SpeechSegment { start, end })
-        .collect()
+    // Not Silero's: merge across short pauses so they stay in the speech.
+    let merge_gap = (sr * opts.merge_gap_ms as f64 / 1000.0) as usize;
+    let mut merged: Vec<SpeechSegment> = Vec::with_capacity(segments.len());
+    for (start, end) in segments {
+        match merged.last_mut() {
+            Some(last) if merge_gap > 0 && start.saturating_sub(last.end) < merge_gap => {
+                last.end = last.end.max(end);
+            }
+            _ => merged.push(SpeechSegment { start, end }),
+        }
+    }
+    merged
 }
 
 #[cfg(test)]
@@ -143,7 +190,7 @@ mod tests {
     fn one_speech_run_is_padded() {
         // 10 frames silence, 20 speech, 10 silence.
         let p = probs(&[(0.0, 10), (0.9, 20), (0.0, 10)]);
-        let segs = speech_segments(&p, F, SR, p.len() * F, &VadOptions::default());
+        let segs = speech_segments(&p, F, SR, p.len() * F, &VadOptions::silero());
         assert_eq!(
             segs,
             vec![SpeechSegment {
@@ -158,39 +205,67 @@ mod tests {
         // A 2-frame (64 ms) pause is shorter than 100 ms: one segment.
         let p = probs(&[(0.9, 20), (0.0, 2), (0.9, 20), (0.0, 10)]);
         assert_eq!(
-            speech_segments(&p, F, SR, p.len() * F, &VadOptions::default()).len(),
+            speech_segments(&p, F, SR, p.len() * F, &VadOptions::silero()).len(),
             1
         );
         // A 5-frame (160 ms) pause splits.
         let p = probs(&[(0.9, 20), (0.0, 5), (0.9, 20), (0.0, 10)]);
         assert_eq!(
-            speech_segments(&p, F, SR, p.len() * F, &VadOptions::default()).len(),
+            speech_segments(&p, F, SR, p.len() * F, &VadOptions::silero()).len(),
             2
         );
         // 5 frames (160 ms) of speech is under 250 ms: dropped.
         let p = probs(&[(0.0, 10), (0.9, 5), (0.0, 10)]);
-        assert!(speech_segments(&p, F, SR, p.len() * F, &VadOptions::default()).is_empty());
+        assert!(speech_segments(&p, F, SR, p.len() * F, &VadOptions::silero()).is_empty());
     }
 
     #[test]
     fn hysteresis_keeps_speech_between_thresholds() {
         // 0.4 is under the threshold but above threshold - 0.15: speech continues.
         let p = probs(&[(0.9, 10), (0.4, 20), (0.0, 10)]);
-        let segs = speech_segments(&p, F, SR, p.len() * F, &VadOptions::default());
+        let segs = speech_segments(&p, F, SR, p.len() * F, &VadOptions::silero());
         assert_eq!(segs.len(), 1);
         assert!(segs[0].end >= 30 * F);
+    }
+
+    #[test]
+    fn default_pads_more_and_merges_short_pauses() {
+        // A 10-frame (320 ms) pause splits Silero's segments but is kept by
+        // the default: 320 ms - 2 x 150 ms of padding is under 300 ms.
+        let p = probs(&[(0.0, 20), (0.9, 20), (0.0, 10), (0.9, 20), (0.0, 20)]);
+        let n = p.len() * F;
+        assert_eq!(
+            speech_segments(&p, F, SR, n, &VadOptions::silero()).len(),
+            2
+        );
+        let segs = speech_segments(&p, F, SR, n, &VadOptions::default());
+        assert_eq!(
+            segs,
+            vec![SpeechSegment {
+                start: 20 * F - 2400,
+                end: 70 * F + 2400
+            }]
+        );
+        // A 1 s pause is a real break.
+        let p = probs(&[(0.0, 20), (0.9, 20), (0.0, 32), (0.9, 20), (0.0, 20)]);
+        assert_eq!(
+            speech_segments(&p, F, SR, p.len() * F, &VadOptions::default()).len(),
+            2
+        );
     }
 
     proptest! {
         #[test]
         fn segments_are_ordered_disjoint_and_in_bounds(p in proptest::collection::vec(0.0f32..1.0, 0..400)) {
             let n = p.len() * F;
-            let segs = speech_segments(&p, F, SR, n, &VadOptions::default());
+            for opts in [VadOptions::silero(), VadOptions::default()] {
+            let segs = speech_segments(&p, F, SR, n, &opts);
             for s in &segs {
                 prop_assert!(s.start < s.end && s.end <= n);
             }
             for w in segs.windows(2) {
                 prop_assert!(w[0].end <= w[1].start);
+            }
             }
         }
     }
