@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::diarizer_config::{DiarizeOptions, DiarizerConfig};
 use super::diarizer_speakers::{describe_speakers, SpeakerEvidence};
 use crate::audio::Audio;
-use crate::cluster::{centroids, cluster, reassign_to_centroids, ClusterOptions};
+use crate::cluster::{cluster, reassign_to_centroids, ClusterOptions};
 use crate::diarization::{
     bridge_gaps, extend_to_floor, frame_energies_db, noise_floor_db, plan_windows,
     turns_from_windows, Diarization, Segment, Subtitle, Turn, Window,
@@ -243,13 +243,15 @@ impl Diarizer {
         known.enroll_embeddings(id, &[emb])
     }
 
-    fn run_speech(
+    /// Windows, embeddings, clusters and 10 ms turns of the speech; `None`
+    /// when there is nothing to embed.
+    fn speech_turns(
         &self,
         audio: &Audio,
         speech: &[Range<usize>],
         options: &DiarizeOptions<'_>,
         progress: &dyn Fn(f32) -> Result<()>,
-    ) -> Result<Diarization> {
+    ) -> Result<Option<(Embedded, Vec<usize>, Vec<f32>, Vec<Turn>)>> {
         let samples = audio.samples();
         let cfg = &self.config;
         let length = seconds_to_samples(cfg.window_seconds);
@@ -257,7 +259,7 @@ impl Diarizer {
         let min_span = seconds_to_samples(self.encoder.min_seconds()) + FRAME;
         let windows = plan_windows(speech, samples.len(), length, hop, min_span);
         if windows.is_empty() {
-            return Ok(empty());
+            return Ok(None);
         }
         let emb = self.embed_windows(audio, windows, progress)?;
         let weights: Vec<f32> = emb
@@ -277,7 +279,7 @@ impl Diarizer {
         } else {
             clustering.labels
         };
-        progress(0.92)?;
+        progress(0.9)?;
 
         let turns = turns_from_windows(speech, &emb.windows, &labels, FRAME);
         let turns = bridge_gaps(turns, seconds_to_samples(cfg.bridge_seconds));
@@ -298,6 +300,21 @@ impl Diarizer {
             }
             None => turns,
         };
+        Ok(Some((emb, labels, weights, turns)))
+    }
+
+    fn run_speech(
+        &self,
+        audio: &Audio,
+        speech: &[Range<usize>],
+        options: &DiarizeOptions<'_>,
+        progress: &dyn Fn(f32) -> Result<()>,
+    ) -> Result<Diarization> {
+        let Some((emb, labels, weights, turns)) =
+            self.speech_turns(audio, speech, options, progress)?
+        else {
+            return Ok(empty());
+        };
         let evidence = SpeakerEvidence {
             audio,
             windows: &emb.windows,
@@ -305,11 +322,13 @@ impl Diarizer {
             labels: &labels,
             weights: &weights,
         };
-        let turns_with_index: Vec<(Turn, Option<u32>)> =
-            turns.into_iter().map(|t| (t, None)).collect();
-        self.finish(&evidence, turns_with_index)
+        let turns: Vec<(Turn, Option<u32>)> = turns.into_iter().map(|t| (t, None)).collect();
+        self.finish(&evidence, turns)
     }
 
+    /// Subtitle mode: the speech is diarized as without subtitles, then
+    /// each line takes the speaker who talks most inside it. A line
+    /// without speech (music, silence) gets no segment.
     fn run_subtitles(
         &self,
         audio: &Audio,
@@ -318,16 +337,17 @@ impl Diarizer {
         options: &DiarizeOptions<'_>,
         progress: &dyn Fn(f32) -> Result<()>,
     ) -> Result<Diarization> {
-        let samples = audio.samples();
-        let min_span = seconds_to_samples(self.encoder.min_seconds()) + FRAME;
-        // Each line with speech in it is one window: its core is the line,
-        // widened to the encoder's minimum where the line is shorter.
-        let mut windows = Vec::new();
-        let mut line_of = Vec::new();
-        let mut speech_in = Vec::new();
-        for (i, s) in subs.iter().enumerate() {
-            let a = seconds_to_samples_f64(s.start).min(samples.len());
-            let b = seconds_to_samples_f64(s.end).min(samples.len());
+        let n = audio.samples().len();
+        let Some((emb, labels, weights, turns)) =
+            self.speech_turns(audio, speech, options, progress)?
+        else {
+            return Ok(empty());
+        };
+        let k = labels.iter().max().map_or(0, |m| m + 1);
+        let mut lines = Vec::new();
+        for s in subs {
+            let a = seconds_to_samples_f64(s.start).min(n);
+            let b = seconds_to_samples_f64(s.end).min(n);
             let voiced: usize = speech
                 .iter()
                 .map(|r| r.end.min(b).saturating_sub(r.start.max(a)))
@@ -335,78 +355,29 @@ impl Diarizer {
             if b <= a || voiced == 0 {
                 continue;
             }
-            let span = widen_to(a..b, min_span, samples.len());
-            windows.push(Window {
-                core: a..b,
-                span,
-                region: windows.len(),
-            });
-            line_of.push(i);
-            speech_in.push(voiced as f32 / SAMPLE_RATE as f32);
+            let mut talk = vec![0usize; k];
+            for t in &turns {
+                talk[t.label] += t.span.end.min(b).saturating_sub(t.span.start.max(a));
+            }
+            // Speech the turns do not cover (a line of only a short blip)
+            // goes to the speaker of the nearest turn.
+            let label = match talk.iter().enumerate().max_by_key(|(_, &v)| v) {
+                Some((l, &v)) if v > 0 => l,
+                _ => nearest_turn_label(&turns, (a + b) / 2),
+            };
+            lines.push((Turn { span: a..b, label }, Some(s.index)));
         }
-        if windows.is_empty() {
+        if lines.is_empty() {
             return Ok(empty());
         }
-        let emb = self.embed_windows(audio, windows, progress)?;
-        let rows: Vec<&[f32]> = emb.vectors.iter().map(Vec::as_slice).collect();
-        // Lines with too little speech for a steady voiceprint do not vote
-        // on the clusters; they take the nearest cluster afterwards.
-        let reliable: Vec<usize> = (0..rows.len())
-            .filter(|&i| speech_in[i] >= self.config.min_cluster_seconds)
-            .collect();
-        let voters: Vec<usize> = if reliable.len() >= 2 || reliable.len() == rows.len() {
-            reliable
-        } else {
-            (0..rows.len()).collect()
-        };
-        let voter_rows: Vec<&[f32]> = voters.iter().map(|&i| rows[i]).collect();
-        let voter_weights: Vec<f32> = voters.iter().map(|&i| speech_in[i]).collect();
-        let clustering = if voters.is_empty() {
-            crate::cluster::Clustering {
-                labels: Vec::new(),
-                num_clusters: 0,
-            }
-        } else {
-            cluster(
-                &voter_rows,
-                Some(&voter_weights),
-                &self.cluster_options(options),
-            )?
-        };
-        let cents = centroids(&voter_rows, &clustering.labels, Some(&voter_weights))?;
-        let mut labels = vec![usize::MAX; rows.len()];
-        for (k, &i) in voters.iter().enumerate() {
-            labels[i] = clustering.labels[k];
-        }
-        for (i, label) in labels.iter_mut().enumerate() {
-            if *label == usize::MAX {
-                *label = nearest_centroid(rows[i], &cents);
-            }
-        }
-        progress(0.92)?;
         let evidence = SpeakerEvidence {
             audio,
             windows: &emb.windows,
             vectors: &emb.vectors,
             labels: &labels,
-            weights: &speech_in,
+            weights: &weights,
         };
-        let turns: Vec<(Turn, Option<u32>)> = emb
-            .windows
-            .iter()
-            .zip(&labels)
-            .zip(&line_of)
-            .map(|((w, &label), &i)| {
-                (
-                    Turn {
-                        span: w.core.clone(),
-                        label,
-                    },
-                    Some(subs[i].index),
-                )
-            })
-            .collect();
-        self.finish(&evidence, turns)
+        self.finish(&evidence, lines)
     }
 
     fn cluster_options(&self, options: &DiarizeOptions<'_>) -> ClusterOptions {
@@ -416,7 +387,7 @@ impl Diarizer {
         }
     }
 
-    /// Embeds the windows in batches, reporting progress from 0.15 to 0.9.
+    /// Embeds the windows in batches, reporting progress from 0.15 to 0.85.
     fn embed_windows(
         &self,
         audio: &Audio,
@@ -434,7 +405,7 @@ impl Diarizer {
             for e in self.encoder.embed_audio_batch(&audios)? {
                 vectors.push(e.vector);
             }
-            progress(0.15 + 0.75 * ((b + 1) * BATCH).min(total) as f32 / total as f32)?;
+            progress(0.15 + 0.7 * ((b + 1) * BATCH).min(total) as f32 / total as f32)?;
         }
         Ok(Embedded { windows, vectors })
     }
@@ -448,6 +419,7 @@ impl Diarizer {
         let (speakers, names, confidences) = describe_speakers(
             evidence,
             &turns,
+            self.encoder.as_ref(),
             self.known.as_deref(),
             self.config.known_threshold,
             self.gender.as_ref(),
@@ -511,24 +483,18 @@ fn check_subtitles(subs: &[Subtitle], duration: f64) -> Result<()> {
     Ok(())
 }
 
-fn nearest_centroid(v: &[f32], cents: &[Vec<f32>]) -> usize {
-    cents
+/// Label of the turn closest to sample `at`.
+fn nearest_turn_label(turns: &[Turn], at: usize) -> usize {
+    turns
         .iter()
-        .enumerate()
-        .map(|(i, c)| (i, crate::score::dot(v, c)))
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map_or(0, |(i, _)| i)
-}
-
-/// `span` grown evenly to at least `target` samples inside `0..len`.
-fn widen_to(span: Range<usize>, target: usize, len: usize) -> Range<usize> {
-    let need = target.saturating_sub(span.len());
-    if need == 0 {
-        return span;
-    }
-    let start = span.start.saturating_sub(need / 2);
-    let end = (start + target.max(span.len())).min(len);
-    end.saturating_sub(target.max(span.len()))..end
+        .min_by_key(|t| {
+            if t.span.contains(&at) {
+                0
+            } else {
+                t.span.start.abs_diff(at).min(t.span.end.abs_diff(at))
+            }
+        })
+        .map_or(0, |t| t.label)
 }
 
 fn seconds_to_samples(s: f32) -> usize {

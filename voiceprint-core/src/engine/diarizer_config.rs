@@ -32,14 +32,14 @@ pub struct DiarizerConfig {
     pub max_extend_seconds: f32,
     /// The noise floor is this percentile (0-100) of the 10 ms frame energies.
     pub noise_floor_percentile: f32,
-    /// Cosine score a cluster needs to be a known voice; `None` uses the
-    /// known-voices engine's threshold.
+    /// Cosine score a cluster's voiceprint needs to be a known voice; `None`
+    /// uses the known-voices engine's threshold less 0.03 (conversational
+    /// speech scores a little lower against clean enrolments).
     pub known_threshold: Option<f32>,
-    /// Subtitle lines with less speech than this (seconds) do not take part
-    /// in clustering; they get the nearest cluster.
-    pub min_cluster_seconds: f32,
-    /// Seconds of each speaker's speech the pitch estimate looks at.
-    pub pitch_seconds: f32,
+    /// Seconds of each speaker's speech its voiceprint (the centroid
+    /// reported, matched to known voices and classified for gender) and its
+    /// pitch are computed from, longest stretches first.
+    pub speaker_seconds: f32,
     /// Limits on the decoded input.
     pub decode: DecodeOptions,
 }
@@ -47,7 +47,7 @@ pub struct DiarizerConfig {
 impl Default for DiarizerConfig {
     fn default() -> Self {
         DiarizerConfig {
-            vad: VadOptions::default(),
+            vad: VadOptions::silero(),
             window_seconds: 1.2,
             hop_seconds: 0.6,
             cluster: ClusterOptions {
@@ -59,8 +59,7 @@ impl Default for DiarizerConfig {
             max_extend_seconds: 2.0,
             noise_floor_percentile: 10.0,
             known_threshold: None,
-            min_cluster_seconds: 1.0,
-            pitch_seconds: 30.0,
+            speaker_seconds: 30.0,
             decode: DecodeOptions::default(),
         }
     }
@@ -84,8 +83,7 @@ impl DiarizerConfig {
         let non_negative = [
             ("bridge_seconds", self.bridge_seconds),
             ("max_extend_seconds", self.max_extend_seconds),
-            ("min_cluster_seconds", self.min_cluster_seconds),
-            ("pitch_seconds", self.pitch_seconds),
+            ("speaker_seconds", self.speaker_seconds),
         ];
         for (name, v) in non_negative {
             if !(v.is_finite() && v >= 0.0) {
