@@ -32,12 +32,12 @@ pub fn timeline_svg(result: &Diarization, title: &str) -> String {
     let mut svg = String::new();
     let _ = writeln!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" font-family="sans-serif" font-size="12">"#
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" font-family="sans-serif" font-size="12">"##
     );
-    let _ = writeln!(svg, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(svg, r##"<rect width="100%" height="100%" fill="white"/>"##);
     let _ = writeln!(
         svg,
-        r#"<text x="10" y="22" font-size="15" font-weight="bold">{}</text>"#,
+        r##"<text x="10" y="22" font-size="15" font-weight="bold">{}</text>"##,
         escape(title)
     );
     for (i, spk) in result.speakers.iter().enumerate() {
@@ -49,18 +49,18 @@ pub fn timeline_svg(result: &Diarization, title: &str) -> String {
             .map_or(String::new(), |f| format!(", {f:.0} Hz"));
         let _ = writeln!(
             svg,
-            r#"<rect x="0" y="{y}" width="{WIDTH}" height="{LANE}" fill="{}"/>"#,
+            r##"<rect x="0" y="{y}" width="{WIDTH}" height="{LANE}" fill="{}"/>"##,
             if i % 2 == 0 { "#f7f7f7" } else { "#ffffff" }
         );
         let _ = writeln!(
             svg,
-            r#"<text x="10" y="{:.1}" fill="{colour}" font-weight="bold">{}</text>"#,
+            r##"<text x="10" y="{:.1}" fill="{colour}" font-weight="bold">{}</text>"##,
             y + 15.0,
             escape(&spk.label)
         );
         let _ = writeln!(
             svg,
-            r#"<text x="10" y="{:.1}" fill="#555">{:.1} s, {} turns {gender}{f0}</text>"#,
+            r##"<text x="10" y="{:.1}" fill="#555">{:.1} s, {} turns {gender}{f0}</text>"##,
             y + 29.0,
             spk.speech_seconds,
             spk.turns
@@ -68,7 +68,7 @@ pub fn timeline_svg(result: &Diarization, title: &str) -> String {
         for seg in result.segments.iter().filter(|s| s.speaker == spk.label) {
             let _ = writeln!(
                 svg,
-                r#"<rect x="{:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="{colour}" fill-opacity="{:.2}"><title>{:.2}-{:.2} s, confidence {:.2}</title></rect>"#,
+                r##"<rect x="{:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="{colour}" fill-opacity="{:.2}"><title>{:.2}-{:.2} s, confidence {:.2}</title></rect>"##,
                 x(seg.start),
                 y + 6.0,
                 (x(seg.end) - x(seg.start)).max(0.5),
@@ -84,7 +84,7 @@ pub fn timeline_svg(result: &Diarization, title: &str) -> String {
     let axis_y = TOP + LANE * lanes as f64 + 10.0;
     let _ = writeln!(
         svg,
-        r#"<line x1="{LEFT}" y1="{axis_y}" x2="{:.1}" y2="{axis_y}" stroke="#333"/>"#,
+        r##"<line x1="{LEFT}" y1="{axis_y}" x2="{:.1}" y2="{axis_y}" stroke="#333"/>"##,
         WIDTH - RIGHT
     );
     let raw = duration / 10.0;
@@ -103,7 +103,7 @@ pub fn timeline_svg(result: &Diarization, title: &str) -> String {
         };
         let _ = writeln!(
             svg,
-            r#"<line x1="{0:.1}" y1="{axis_y}" x2="{0:.1}" y2="{1:.1}" stroke="#333"/><text x="{0:.1}" y="{2:.1}" text-anchor="middle">{label}</text>"#,
+            r##"<line x1="{0:.1}" y1="{axis_y}" x2="{0:.1}" y2="{1:.1}" stroke="#333"/><text x="{0:.1}" y="{2:.1}" text-anchor="middle">{label}</text>"##,
             x(t),
             axis_y + 5.0,
             axis_y + 20.0
@@ -113,7 +113,7 @@ pub fn timeline_svg(result: &Diarization, title: &str) -> String {
     if result.is_empty() {
         let _ = writeln!(
             svg,
-            r#"<text x="{LEFT}" y="{:.1}" fill="#999">no speech found</text>"#,
+            r##"<text x="{LEFT}" y="{:.1}" fill="#999">no speech found</text>"##,
             TOP + 20.0
         );
     }
