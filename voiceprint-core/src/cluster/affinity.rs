@@ -43,6 +43,42 @@ impl Affinity {
         Ok(Self::from_gram(m.view()))
     }
 
+    /// The average similarity between groups of unit vectors, given each
+    /// group's (weighted) mean vector, *not* renormalised: the dot product of
+    /// two means is the mean pairwise cosine of the groups' members, which
+    /// is what average linkage compares. (Renormalised centroids score
+    /// groups as more alike than their members are.)
+    ///
+    /// Errors: [`Error::EmptyInput`] for no rows, [`Error::DimensionMismatch`]
+    /// for rows of unequal length, [`Error::InvalidArgument`] for a
+    /// non-finite entry.
+    pub fn of_group_means(means: &[&[f32]]) -> Result<Affinity> {
+        let n = means.len();
+        let dim = means.first().map(|v| v.len()).ok_or(Error::EmptyInput {
+            what: "group means",
+        })?;
+        let mut m = Array2::<f32>::zeros((n, dim));
+        for (i, v) in means.iter().enumerate() {
+            if v.len() != dim {
+                return Err(Error::DimensionMismatch {
+                    expected: dim,
+                    actual: v.len(),
+                });
+            }
+            if v.iter().any(|x| !x.is_finite()) {
+                return Err(Error::invalid_argument(
+                    "group means",
+                    format!("row {i} is not finite"),
+                ));
+            }
+            m.row_mut(i)
+                .iter_mut()
+                .zip(v.iter())
+                .for_each(|(d, &x)| *d = x);
+        }
+        Ok(Self::from_gram(m.view()))
+    }
+
     fn from_gram(m: ArrayView2<'_, f32>) -> Affinity {
         let n = m.nrows();
         let g = m.dot(&m.t());

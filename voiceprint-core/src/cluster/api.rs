@@ -81,9 +81,11 @@ pub fn cluster(
         return Ok(finish(labels));
     }
     // Stage one: over-cluster consecutive blocks; stage two: cluster the
-    // block clusters' centroids, weighted by their total weight.
+    // block clusters, starting from their mean pairwise similarities (the
+    // dot products of their unnormalised mean vectors), weighted by their
+    // total weight: average linkage carried on from where stage one stopped.
     let mut stage_one = vec![0usize; n];
-    let mut reps: Vec<Vec<f32>> = Vec::new();
+    let mut means: Vec<Vec<f32>> = Vec::new();
     let mut rep_weights: Vec<f32> = Vec::new();
     for (b, block) in vectors.chunks(MAX_DIRECT).enumerate() {
         let start = b * MAX_DIRECT;
@@ -91,24 +93,33 @@ pub fn cluster(
         let bw = &weights[start..start + block.len()];
         let local = agglomerative(&affinity, bw, STAGE_ONE_THRESHOLD, 1, block.len());
         let k = local.iter().max().map_or(0, |m| m + 1);
-        let cents = centroids(block, &local, Some(bw))?;
-        for (i, &l) in local.iter().enumerate() {
-            stage_one[start + i] = reps.len() + l;
-        }
-        let mut wsum = vec![0.0f32; k];
-        for (&l, &w) in local.iter().zip(bw) {
+        let dim = block.first().map_or(0, |v| v.len());
+        let mut sums = vec![vec![0.0f64; dim]; k];
+        let mut wsum = vec![0.0f64; k];
+        for (i, (&l, v)) in local.iter().zip(block).enumerate() {
+            let w = f64::from(bw[i].max(1e-6));
+            let norm = f64::from(v.iter().map(|x| x * x).sum::<f32>().sqrt()).max(1e-12);
+            sums[l]
+                .iter_mut()
+                .zip(v.iter())
+                .for_each(|(s, &x)| *s += w * f64::from(x) / norm);
             wsum[l] += w;
         }
-        reps.extend(cents);
-        rep_weights.extend(wsum);
+        for (i, &l) in local.iter().enumerate() {
+            stage_one[start + i] = means.len() + l;
+        }
+        for (sum, w) in sums.into_iter().zip(&wsum) {
+            means.push(sum.into_iter().map(|s| (s / w) as f32).collect());
+            rep_weights.push(*w as f32);
+        }
     }
-    let rep_rows: Vec<&[f32]> = reps.iter().map(Vec::as_slice).collect();
-    let (lo2, hi2) = options.count.range(rep_rows.len())?;
-    let second = if rep_rows.len() > MAX_DIRECT {
-        // Still too many: recurse on the representatives.
-        cluster(&rep_rows, Some(&rep_weights), options)?.labels
+    let rows: Vec<&[f32]> = means.iter().map(Vec::as_slice).collect();
+    let (lo2, hi2) = options.count.range(rows.len())?;
+    let second = if rows.len() > MAX_DIRECT {
+        // Still too many: recurse on the groups' directions.
+        cluster(&rows, Some(&rep_weights), options)?.labels
     } else {
-        let affinity = Affinity::cosine(&rep_rows)?;
+        let affinity = Affinity::of_group_means(&rows)?;
         run(&affinity, &rep_weights, options, lo2, hi2)
     };
     Ok(finish(stage_one.iter().map(|&r| second[r]).collect()))
