@@ -60,7 +60,7 @@ pub fn timeline_svg(result: &Diarization, title: &str) -> String {
         );
         let _ = writeln!(
             svg,
-            r#"<text x="10" y="{:.1}" fill="#555">{:.1} s, {} turns {gender}{f0}</text>"#,
+            r##"<text x="10" y="{:.1}" fill="#555">{:.1} s, {} turns {gender}{f0}</text>"##,
             y + 29.0,
             spk.speech_seconds,
             spk.turns
@@ -84,7 +84,7 @@ pub fn timeline_svg(result: &Diarization, title: &str) -> String {
     let axis_y = TOP + LANE * lanes as f64 + 10.0;
     let _ = writeln!(
         svg,
-        r#"<line x1="{LEFT}" y1="{axis_y}" x2="{:.1}" y2="{axis_y}" stroke="#333"/>"#,
+        r##"<line x1="{LEFT}" y1="{axis_y}" x2="{:.1}" y2="{axis_y}" stroke="#333"/>"##,
         WIDTH - RIGHT
     );
     let raw = duration / 10.0;
@@ -103,7 +103,7 @@ pub fn timeline_svg(result: &Diarization, title: &str) -> String {
         };
         let _ = writeln!(
             svg,
-            r#"<line x1="{0:.1}" y1="{axis_y}" x2="{0:.1}" y2="{1:.1}" stroke="#333"/><text x="{0:.1}" y="{2:.1}" text-anchor="middle">{label}</text>"#,
+            r##"<line x1="{0:.1}" y1="{axis_y}" x2="{0:.1}" y2="{1:.1}" stroke="#333"/><text x="{0:.1}" y="{2:.1}" text-anchor="middle">{label}</text>"##,
             x(t),
             axis_y + 5.0,
             axis_y + 20.0
@@ -113,7 +113,7 @@ pub fn timeline_svg(result: &Diarization, title: &str) -> String {
     if result.is_empty() {
         let _ = writeln!(
             svg,
-            r#"<text x="{LEFT}" y="{:.1}" fill="#999">no speech found</text>"#,
+            r##"<text x="{LEFT}" y="{:.1}" fill="#999">no speech found</text>"##,
             TOP + 20.0
         );
     }
