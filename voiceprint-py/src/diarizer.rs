@@ -142,7 +142,12 @@ impl Diarizer {
         noise_floor_percentile=None, known_threshold=None, min_cluster_seconds=None,
         pitch_seconds=None, vad_threshold=None, vad_neg_threshold=None, min_speech_ms=None,
         min_silence_ms=None, speech_pad_ms=None, max_bytes=None, max_seconds=None
-    ))]
+    ), text_signature = "(encoder, vad, *, known=None, gender='builtin', method=None, threshold=None, \
+        window_seconds=None, hop_seconds=None, p_percentile=None, max_auto_speakers=None, \
+        bridge_seconds=None, extend_margin_db=<core default>, max_extend_seconds=None, \
+        noise_floor_percentile=None, known_threshold=None, min_cluster_seconds=None, \
+        pitch_seconds=None, vad_threshold=None, vad_neg_threshold=None, min_speech_ms=None, \
+        min_silence_ms=None, speech_pad_ms=None, max_bytes=None, max_seconds=None)")]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -217,8 +222,7 @@ impl Diarizer {
         }
         let gender = match gender {
             GenderChoice::Builtin => {
-                let head =
-                    voiceprint_core::GenderClassifier::builtin(encoder.inner.model_id());
+                let head = voiceprint_core::GenderClassifier::builtin(encoder.inner.model_id());
                 diarizer = diarizer.with_gender(head.clone()).py()?;
                 head
             }
@@ -294,7 +298,11 @@ impl Diarizer {
                 },
             )
         });
-        if let Some(e) = callback.error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        if let Some(e) = callback
+            .error
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+        {
             return Err(e);
         }
         Diarization::new(py, result.py()?)
@@ -380,8 +388,14 @@ impl Diarizer {
             self.inner.encoder().model_id(),
             c.cluster.method.as_str(),
             c.cluster.threshold,
-            self.inner.known().map_or("None".into(), |k| k.len().to_string()),
-            if self.gender.is_some() { "True" } else { "False" }
+            self.inner
+                .known()
+                .map_or("None".into(), |k| k.len().to_string()),
+            if self.gender.is_some() {
+                "True"
+            } else {
+                "False"
+            }
         )
     }
 }

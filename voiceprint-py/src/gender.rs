@@ -47,17 +47,24 @@ fn parse_label(label: &str) -> PyResult<Gender> {
         "female" | "f" => Ok(Gender::Female),
         "male" | "m" => Ok(Gender::Male),
         "unknown" => Ok(Gender::Unknown),
-        other => Err(crate::errors::to_py(voiceprint_core::Error::invalid_argument(
-            "labels",
-            format!("{other:?} is not a gender; use \"female\" or \"male\""),
-        ))),
+        other => Err(crate::errors::to_py(
+            voiceprint_core::Error::invalid_argument(
+                "labels",
+                format!("{other:?} is not a gender; use \"female\" or \"male\""),
+            ),
+        )),
     }
 }
 
 /// The rows of a 2-D float32 or float64 array.
 fn rows(array: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<f32>>> {
     if let Ok(a) = array.extract::<PyReadonlyArray2<'_, f32>>() {
-        return Ok(a.as_array().rows().into_iter().map(|r| r.to_vec()).collect());
+        return Ok(a
+            .as_array()
+            .rows()
+            .into_iter()
+            .map(|r| r.to_vec())
+            .collect());
     }
     if let Ok(a) = array.extract::<PyReadonlyArray2<'_, f64>>() {
         return Ok(a
@@ -95,7 +102,6 @@ impl From<voiceprint_core::GenderClassifier> for GenderClassifier {
 }
 
 impl GenderClassifier {
-
     /// A copy of the head as it is now (the margin may change later).
     pub fn snapshot(&self) -> voiceprint_core::GenderClassifier {
         self.read().clone()
