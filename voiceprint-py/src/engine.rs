@@ -138,7 +138,7 @@ pub struct SpeakerInfo {
 /// Safe to share between threads; the GIL is released while it works.
 #[pyclass(frozen, module = "voiceprint")]
 pub struct Voiceprints {
-    inner: Arc<voiceprint_core::Voiceprints>,
+    pub inner: Arc<voiceprint_core::Voiceprints>,
 }
 
 fn to_match(m: voiceprint_core::Match) -> Match {

@@ -6,9 +6,12 @@ use pyo3::prelude::*;
 
 mod audio;
 mod audio_input;
+mod diarization;
+mod diarizer;
 mod encoder;
 mod engine;
 mod errors;
+mod gender;
 mod image_encoder;
 mod image_index;
 mod image_input;
@@ -16,6 +19,7 @@ mod image_profile;
 mod runtime;
 mod score;
 mod store;
+mod subtitles;
 
 #[pymodule]
 fn _voiceprint(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -37,5 +41,18 @@ fn _voiceprint(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<image_index::ImageMatch>()?;
     m.add_class::<image_index::ImageRecord>()?;
     m.add_function(wrap_pyfunction!(image_profile::image_profile, m)?)?;
+    m.add_class::<diarizer::Diarizer>()?;
+    m.add_class::<diarization::Diarization>()?;
+    m.add_class::<diarization::Segment>()?;
+    m.add_class::<diarization::Speaker>()?;
+    m.add_class::<diarization::KnownVoice>()?;
+    m.add_class::<diarization::DerReport>()?;
+    m.add_function(wrap_pyfunction!(diarization::diarization_error_rate, m)?)?;
+    m.add_class::<gender::GenderClassifier>()?;
+    m.add_class::<gender::GenderPrediction>()?;
+    m.add_class::<subtitles::Subtitle>()?;
+    m.add_function(wrap_pyfunction!(subtitles::parse_srt, m)?)?;
+    m.add_function(wrap_pyfunction!(subtitles::read_srt, m)?)?;
+    m.add_function(wrap_pyfunction!(subtitles::subtitles_from_spans, m)?)?;
     Ok(())
 }

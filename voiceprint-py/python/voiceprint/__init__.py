@@ -12,6 +12,12 @@ with ``sample_rate=``. Voiceprints are numpy float32 arrays. Every error is a
 subclass of :class:`VoiceprintError`. ``decode`` gives the mono float32 samples
 of any such input.
 
+Diarization: ``Diarizer(encoder, "models/silero_vad.onnx", known=vp).run(audio)``
+gives a ``Diarization`` (segments, speakers with gender and known voice;
+``to_rttm``, ``to_json``), with or without subtitles (``parse_srt``);
+``diarization_error_rate`` scores it against a reference. ``GenderClassifier``
+is the gender head on voiceprints.
+
 Images: ``ImageEncoder`` (any ONNX vision model plus a preprocessing profile:
 keras-mobilenetv2, torchvision, clip or a dict) and ``ImageIndex`` (embed, add,
 search) take paths, ``bytes`` of a JPEG/PNG/WebP/BMP/GIF/TIFF file, PIL images
@@ -53,6 +59,21 @@ from ._voiceprint import (  # noqa: F401
     cosine,
     decode,
     onnxruntime_info,
+)
+from ._voiceprint import (  # noqa: F401
+    DerReport,
+    Diarization,
+    Diarizer,
+    GenderClassifier,
+    GenderPrediction,
+    KnownVoice,
+    Segment,
+    Speaker,
+    Subtitle,
+    diarization_error_rate,
+    parse_srt,
+    read_srt,
+    subtitles_from_spans,
 )
 from ._voiceprint import (  # noqa: F401
     ImageEncoder,

@@ -1,6 +1,6 @@
 """Type stubs of the voiceprint extension module."""
 import os
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Literal, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -125,8 +125,226 @@ def decode(audio: AudioLike, sample_rate: Optional[int] = None, *, resample_to: 
     ...
 def onnxruntime_info() -> Optional[Tuple[str, str]]: ...
 
+# --- diarization ------------------------------------------------------------
+
+class Subtitle:
+    """One subtitle cue: its number in the file, its times in seconds, its text."""
+    index: int
+    start: float
+    end: float
+    text: str
+    def __init__(self, index: int, start: float, end: float, text: str = "") -> None: ...
+
+def parse_srt(text: str) -> List[Subtitle]:
+    """Parses SRT text; ``MalformedInputError`` names the line to fix.
+
+    >>> parse_srt("1\n00:00:01,500 --> 00:00:03,000\nHello\n")[0].start
+    1.5
+    """
+    ...
+def read_srt(path: Union[str, os.PathLike]) -> List[Subtitle]: ...
+def subtitles_from_spans(spans: Sequence[Tuple[float, float]]) -> List[Subtitle]: ...
+
+SubtitlesLike = Union[str, os.PathLike, Sequence[Subtitle], Sequence[Tuple[float, float]]]
+"""An SRT path, SRT text (a ``str`` containing ``-->``), or a list of
+``Subtitle`` or ``(start, end)`` pairs in seconds."""
+
+GenderName = Literal["female", "male", "unknown"]
+
+class Segment:
+    """One stretch of speech attributed to one speaker."""
+    start: float
+    end: float
+    speaker: str
+    confidence: float
+    subtitle_index: Optional[int]
+    @property
+    def duration(self) -> float: ...
+
+class KnownVoice:
+    """An enrolled voice a speaker was matched to."""
+    id: str
+    score: float
+
+class Speaker:
+    """One speaker of a diarization."""
+    label: str
+    speech_seconds: float
+    turns: int
+    centroid: npt.NDArray[np.float32]
+    gender: Optional[GenderName]
+    female_probability: Optional[float]
+    median_f0_hz: Optional[float]
+    known: Optional[KnownVoice]
+    best_candidate: Optional[KnownVoice]
+
+class Diarization:
+    """Who spoke when: the result of ``Diarizer.run``.
+
+    >>> result = diarizer.run("meeting.wav")
+    >>> print(result.to_rttm("meeting"))
+    """
+    @staticmethod
+    def from_json(text: str) -> "Diarization": ...
+    @property
+    def duration(self) -> float: ...
+    @property
+    def speech_seconds(self) -> float: ...
+    @property
+    def segments(self) -> List[Segment]: ...
+    @property
+    def speakers(self) -> List[Speaker]: ...
+    @property
+    def model_id(self) -> str: ...
+    @property
+    def num_speakers(self) -> int: ...
+    @property
+    def is_empty(self) -> bool: ...
+    def speaker(self, label: str) -> Optional[Speaker]: ...
+    def to_rttm(self, file_id: str = "audio") -> str: ...
+    def write_rttm(self, path: Union[str, os.PathLike], file_id: str = "audio") -> None: ...
+    def to_json(self) -> str: ...
+    def __eq__(self, other: object) -> bool: ...
+
+class GenderPrediction:
+    female_probability: float
+    gender: GenderName
+
+class GenderClassifier:
+    """Gender from a voiceprint, bound to one speaker model.
+
+    >>> head = GenderClassifier.builtin(enc.model_id)
+    >>> head.predict(enc.embed("alice.wav")).gender
+    'female'
+    """
+    @staticmethod
+    def builtin(model_id: str) -> Optional["GenderClassifier"]:
+        """The head shipped for ``model_id``, or None when the library has none."""
+        ...
+    @staticmethod
+    def builtin_model_ids() -> List[str]: ...
+    @staticmethod
+    def load(path: Union[str, os.PathLike]) -> "GenderClassifier": ...
+    @staticmethod
+    def from_json(json: str) -> "GenderClassifier": ...
+    @staticmethod
+    def train(
+        model_id: str,
+        embeddings: Union[npt.NDArray[np.float32], npt.NDArray[np.float64]],
+        labels: Sequence[str],
+        *,
+        l2: Optional[float] = None,
+        max_iterations: Optional[int] = None,
+        tolerance: Optional[float] = None,
+        margin: Optional[float] = None,
+    ) -> "GenderClassifier":
+        """Fits a head on rows of voiceprints labelled "female" / "male" (both needed)."""
+        ...
+    def predict(self, vector: npt.NDArray[np.float32]) -> GenderPrediction: ...
+    def predict_many(self, embeddings: Union[npt.NDArray[np.float32], npt.NDArray[np.float64]]) -> GenderPrediction:
+        """One prediction for several voiceprints of one speaker (their normalised mean)."""
+        ...
+    def to_json(self) -> str: ...
+    def save(self, path: Union[str, os.PathLike]) -> None: ...
+    @property
+    def model_id(self) -> str: ...
+    @property
+    def dim(self) -> int: ...
+    @property
+    def margin(self) -> float: ...
+    @margin.setter
+    def margin(self, value: float) -> None: ...
+    @property
+    def weights(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def bias(self) -> float: ...
+
+class Diarizer:
+    """Who spoke when, with or without subtitles; names the speakers it knows.
+
+    >>> diarizer = Diarizer(enc, "models/silero_vad.onnx", known=vp)
+    >>> [(s.start, s.end, s.speaker) for s in diarizer.run("meeting.wav").segments]
+
+    Keyword settings left out take core's ``DiarizerConfig`` defaults (see
+    ``config``); ``extend_margin_db=None`` keeps the VAD's turn edges.
+    """
+    def __init__(
+        self,
+        encoder: SpeakerEncoder,
+        vad: Union[str, os.PathLike],
+        *,
+        known: Optional[Voiceprints] = None,
+        gender: Union[Literal["builtin"], GenderClassifier, None] = "builtin",
+        method: Optional[Literal["agglomerative", "ahc", "spectral"]] = None,
+        threshold: Optional[float] = None,
+        window_seconds: Optional[float] = None,
+        hop_seconds: Optional[float] = None,
+        p_percentile: Optional[float] = None,
+        max_auto_speakers: Optional[int] = None,
+        bridge_seconds: Optional[float] = None,
+        extend_margin_db: Optional[float] = ...,
+        max_extend_seconds: Optional[float] = None,
+        noise_floor_percentile: Optional[float] = None,
+        known_threshold: Optional[float] = None,
+        min_cluster_seconds: Optional[float] = None,
+        pitch_seconds: Optional[float] = None,
+        vad_threshold: Optional[float] = None,
+        vad_neg_threshold: Optional[float] = None,
+        min_speech_ms: Optional[int] = None,
+        min_silence_ms: Optional[int] = None,
+        speech_pad_ms: Optional[int] = None,
+        max_bytes: Optional[int] = None,
+        max_seconds: Optional[float] = None,
+    ) -> None: ...
+    def run(
+        self,
+        audio: AudioLike,
+        subtitles: Optional[SubtitlesLike] = None,
+        num_speakers: Optional[int] = None,
+        min_speakers: Optional[int] = None,
+        max_speakers: Optional[int] = None,
+        progress: Optional[Callable[[float], Optional[bool]]] = None,
+        sample_rate: Optional[int] = None,
+    ) -> Diarization:
+        """Diarizes audio; ``progress(fraction)`` returning False raises ``CancelledError``."""
+        ...
+    def enroll_cluster(self, result: Diarization, label: str, id: str) -> EnrollResult: ...
+    @property
+    def config(self) -> Dict[str, Union[str, int, float, None]]: ...
+    @property
+    def known(self) -> Optional[Voiceprints]: ...
+    @property
+    def gender(self) -> Optional[GenderClassifier]: ...
+    @property
+    def model_id(self) -> str: ...
+
+class DerReport:
+    """The diarization error rate of one file and its components (seconds)."""
+    der: float
+    total: float
+    correct: float
+    missed_detection: float
+    false_alarm: float
+    confusion: float
+    mapping: Dict[str, str]
+    reference_speakers: int
+    hypothesis_speakers: int
+    @property
+    def speaker_count_correct(self) -> bool: ...
+
+TurnsLike = Union[str, os.PathLike, Diarization, Sequence[Segment], Sequence[Tuple[float, float, str]]]
+"""RTTM text or an RTTM path, a ``Diarization``, or ``Segment``s /
+``(start, end, speaker)`` triples."""
+
+def diarization_error_rate(reference: TurnsLike, hypothesis: TurnsLike, collar: float = 0.0, *, file_id: Optional[str] = None) -> DerReport:
+    """DER as pyannote.metrics computes it; ``collar=0.5`` forgives ±0.25 s.
+
+    >>> diarization_error_rate("conv09.rttm", result, collar=0.5).der
+    """
+    ...
+
 # --- images -----------------------------------------------------------------
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 class _PILImage(Protocol):
     """What voiceprint needs of a ``PIL.Image.Image`` (Pillow stays optional)."""
