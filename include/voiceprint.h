@@ -8,12 +8,13 @@
  *    results through out-pointers. vp_last_error_message() gives the calling
  *    thread's last error text. Pointer outs are set to NULL first, so a failed
  *    call leaves nothing to free.
- *  - Handles (vp_speaker_encoder, vp_store, vp_engine, vp_image_encoder,
- *    vp_image_index) are opaque, made by a constructor and freed by their
+ *  - Handles (vp_speaker_encoder, vp_store, vp_engine, vp_vad, vp_diarizer,
+ *    vp_gender_classifier, vp_image_encoder, vp_image_index) are opaque, made by a constructor and freed by their
  *    _free function, which accepts NULL.
  *  - Results the library allocates (vp_embedding, vp_embeddings, vp_matches,
- *    vp_speaker, vp_image_record, vp_image_tensor, vp_string_list) are
- *    read-only and freed by their own _free.
+ *    vp_speaker, vp_diarization, vp_subtitles, vp_image_record,
+ *    vp_image_tensor, vp_string_list) are read-only and freed by their own
+ *    _free; strings returned through a char ** by vp_string_free.
  *  - Strings in are borrowed, NUL-terminated UTF-8; buffers in are borrowed
  *    for the duration of the call only.
  *  - Every function checks its pointers and strings and catches internal
@@ -58,6 +59,36 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/**
+ * Male or female, as a gender classifier decides.
+ */
+enum vp_gender
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Inside the classifier's margin around P(female) = 0.5, or no
+   * classifier at all: it will not say.
+   */
+  VP_GENDER_UNKNOWN = 0,
+  /**
+   * P(female) at or above `0.5 + margin`.
+   */
+  VP_GENDER_FEMALE = 1,
+  /**
+   * P(female) at or below `0.5 - margin`.
+   */
+  VP_GENDER_MALE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum vp_gender vp_gender;
+#else
+typedef uint32_t vp_gender;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 /**
  * Result of a fallible call: `VP_STATUS_OK` (0) or what went wrong.
@@ -162,6 +193,10 @@ enum vp_status
    * the message gives the line to fix.
    */
   VP_STATUS_MALFORMED = 21,
+  /**
+   * Long work was stopped by its progress callback (it returned false).
+   */
+  VP_STATUS_CANCELLED = 22,
   /**
    * A required pointer argument was NULL.
    */
@@ -432,6 +467,45 @@ typedef uint32_t vp_channel_order;
 #endif // __cplusplus
 
 /**
+ * How window voiceprints are grouped into speakers.
+ */
+enum vp_cluster_method
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Average-linkage agglomerative clustering on cosine similarity,
+   * stopped by `cluster_threshold` (the automatic speaker count).
+   */
+  VP_CLUSTER_METHOD_AGGLOMERATIVE = 0,
+  /**
+   * Spectral clustering, the speaker count from the largest eigengap.
+   */
+  VP_CLUSTER_METHOD_SPECTRAL = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum vp_cluster_method vp_cluster_method;
+#else
+typedef uint32_t vp_cluster_method;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Who spoke when: a speaker encoder (16 kHz models; the GE2E preset's
+ * threshold is what the defaults were tuned with) and Silero VAD, the
+ * built-in gender classifier of the encoder's model when the library
+ * ships one, and optionally an engine whose voices it names.
+ *
+ * Thread safety: `vp_diarizer_run` and `vp_diarizer_enroll_cluster` (a
+ * `const vp_diarizer *`) may be called from many threads at once on the
+ * same handle; `vp_diarizer_set_known`, `vp_diarizer_set_gender` and
+ * `vp_diarizer_free` need exclusive use.
+ */
+typedef struct vp_diarizer vp_diarizer;
+
+/**
  * Speaker voiceprints: an encoder bound to a store made for the same model.
  *
  * Thread safety: every function taking a `const vp_engine *` may be called
@@ -440,6 +514,15 @@ typedef uint32_t vp_channel_order;
  * serialised so none is lost. Only `vp_engine_free` needs exclusive use.
  */
 typedef struct vp_engine vp_engine;
+
+/**
+ * A gender head for the voiceprints of one speaker model.
+ *
+ * Thread safety: a `const vp_gender_classifier *` may be used by many
+ * threads at once; `vp_gender_classifier_set_margin` and `_free` need
+ * exclusive use. Diarizers given it keep their own copy.
+ */
+typedef struct vp_gender_classifier vp_gender_classifier;
 
 /**
  * An image model: an image in, a fixed-length feature vector out.
@@ -483,6 +566,15 @@ typedef struct vp_speaker_encoder vp_speaker_encoder;
 typedef struct vp_store vp_store;
 
 /**
+ * Silero VAD (`models/silero_vad.onnx`): where the speech is.
+ *
+ * Thread safety: a `const vp_vad *` may be used by many threads at once
+ * (each run keeps its own recurrent state). Diarizers made from it keep
+ * their own reference, so it may be freed while they live.
+ */
+typedef struct vp_vad vp_vad;
+
+/**
  * One piece of audio passed into the library: borrowed, never freed by
  * it, and only read during the call it is passed to.
  *
@@ -509,6 +601,309 @@ typedef struct vp_audio {
    */
   uint32_t sample_rate;
 } vp_audio;
+
+/**
+ * One stretch of speech attributed to one speaker.
+ */
+typedef struct vp_segment {
+  /**
+   * Start, seconds from the beginning of the audio.
+   */
+  double start;
+  /**
+   * End, seconds (`end > start`).
+   */
+  double end;
+  /**
+   * NUL-terminated label of the speaker (`SPEAKER_00`, ...), or the
+   * known voice's id when the cluster was matched to one: the `label`
+   * of one of the result's `speakers`.
+   */
+  const char *speaker;
+  /**
+   * How sure the assignment is, in [0, 1].
+   */
+  float confidence;
+  /**
+   * In subtitle mode the `index` of the subtitle cue this segment is;
+   * -1 otherwise.
+   */
+  int64_t subtitle_index;
+} vp_segment;
+
+/**
+ * One speaker of a diarization. (Not `vp_speaker`, which is an enrolled
+ * voice of a `vp_engine`.)
+ */
+typedef struct vp_diarized_speaker {
+  /**
+   * NUL-terminated label segments use: `SPEAKER_00`, ... in order of
+   * first speech, or the known voice's id.
+   */
+  const char *label;
+  /**
+   * Seconds of speech attributed to this speaker.
+   */
+  double speech_seconds;
+  /**
+   * Number of turns (runs of this speaker's segments).
+   */
+  uint32_t turns;
+  /**
+   * The speaker's voiceprint, `dim` floats of unit length: the mean of
+   * its window embeddings (pass it to `vp_gender_classifier_predict`,
+   * or compare it with `vp_cosine`).
+   */
+  const float *centroid;
+  /**
+   * Length of `centroid`.
+   */
+  size_t dim;
+  /**
+   * The gender classifier's answer; `VP_GENDER_UNKNOWN` also when the
+   * diarizer has none.
+   */
+  vp_gender gender;
+  /**
+   * P(female) from the classifier; NaN when there is none.
+   */
+  float female_probability;
+  /**
+   * Median fundamental frequency of the speaker's voiced frames, Hz;
+   * NaN when too little of it is voiced.
+   */
+  float median_f0_hz;
+  /**
+   * NUL-terminated id of the known voice this cluster was matched to
+   * (`vp_diarizer_set_known`); NULL means unknown.
+   */
+  const char *known_id;
+  /**
+   * Cosine score of that match; NaN when `known_id` is NULL.
+   */
+  float known_score;
+  /**
+   * NUL-terminated id of the best-scoring known voice even below the
+   * threshold (for review); NULL when no known voices were set.
+   */
+  const char *best_candidate_id;
+  /**
+   * Its cosine score; NaN when `best_candidate_id` is NULL.
+   */
+  float best_candidate_score;
+} vp_diarized_speaker;
+
+/**
+ * Who spoke when. Owned by the library: read it, do not modify it, free
+ * it with `vp_diarization_free`. It may be read by several threads at
+ * once, and passed back to `vp_diarization_to_rttm`,
+ * `vp_diarization_to_json` and `vp_diarizer_enroll_cluster`.
+ */
+typedef struct vp_diarization {
+  /**
+   * Length of the audio, seconds.
+   */
+  double duration;
+  /**
+   * Seconds the voice activity detector found to be speech.
+   */
+  double speech_seconds;
+  /**
+   * `num_segments` segments in time order (two speakers' segments may
+   * overlap); none for silence-only audio.
+   */
+  const struct vp_segment *segments;
+  /**
+   * Number of segments.
+   */
+  size_t num_segments;
+  /**
+   * `num_speakers` speakers, in order of first speech.
+   */
+  const struct vp_diarized_speaker *speakers;
+  /**
+   * Number of speakers.
+   */
+  size_t num_speakers;
+  /**
+   * NUL-terminated id of the speaker model the centroids come from.
+   */
+  const char *model_id;
+} vp_diarization;
+
+/**
+ * How a diarizer works. Start from `vp_diarizer_config_default()` (the
+ * settings chosen on the dev conversations with the GE2E model) and
+ * change fields. NaN in a float field documented so means "none".
+ */
+typedef struct vp_diarizer_config {
+  /**
+   * Length of the windows embedded inside speech regions, seconds (0, 60].
+   */
+  float window_seconds;
+  /**
+   * Step between windows, seconds (0, 60].
+   */
+  float hop_seconds;
+  /**
+   * A `vp_cluster_method` value. (A plain integer so that a bad value is
+   * refused with `VP_STATUS_INVALID_ARGUMENT` rather than misread.)
+   */
+  uint32_t cluster_method;
+  /**
+   * Agglomerative: clusters whose average cosine similarity is at least
+   * this are merged, in [-1, 1].
+   */
+  float cluster_threshold;
+  /**
+   * Spectral: share of each row's affinities kept, in (0, 1].
+   */
+  float p_percentile;
+  /**
+   * Spectral: most speakers the eigengap may choose without `max_speakers`.
+   */
+  size_t max_auto_speakers;
+  /**
+   * Pauses up to this long inside one speaker's turn are bridged, seconds.
+   */
+  float bridge_seconds;
+  /**
+   * Turn edges move outwards over frames this many dB above the noise
+   * floor; NaN keeps the VAD's edges.
+   */
+  float extend_margin_db;
+  /**
+   * Longest such move, seconds.
+   */
+  float max_extend_seconds;
+  /**
+   * The noise floor is this percentile (0-100) of the 10 ms frame energies.
+   */
+  float noise_floor_percentile;
+  /**
+   * Cosine score a cluster needs to be a known voice; NaN uses the
+   * known-voices engine's threshold.
+   */
+  float known_threshold;
+  /**
+   * Subtitle lines with less speech than this (seconds) take the nearest
+   * cluster instead of taking part in clustering.
+   */
+  float min_cluster_seconds;
+  /**
+   * Seconds of each speaker's speech the pitch estimate looks at.
+   */
+  float pitch_seconds;
+  /**
+   * Silero VAD: probability at or above which a frame is speech.
+   */
+  float vad_threshold;
+  /**
+   * Silero VAD: probability below which speech ends; NaN is
+   * `max(vad_threshold - 0.15, 0.01)`.
+   */
+  float vad_neg_threshold;
+  /**
+   * Silero VAD: shorter speech is dropped, milliseconds.
+   */
+  uint32_t min_speech_ms;
+  /**
+   * Silero VAD: shorter silence does not end speech, milliseconds.
+   */
+  uint32_t min_silence_ms;
+  /**
+   * Silero VAD: padding on each side of speech, milliseconds.
+   */
+  uint32_t speech_pad_ms;
+  /**
+   * Largest encoded file or buffer accepted, in bytes.
+   */
+  uint64_t max_bytes;
+  /**
+   * Longest audio accepted, in seconds.
+   */
+  float max_seconds;
+} vp_diarizer_config;
+
+/**
+ * One subtitle cue. Filled by the library in a `vp_subtitles`, or by the
+ * caller for `vp_diarize_options.subtitles`.
+ */
+typedef struct vp_subtitle {
+  /**
+   * The cue number as written in the file (1-based by convention); the
+   * diarizer's segments give it back as `subtitle_index`.
+   */
+  uint32_t index;
+  /**
+   * Start, seconds from the beginning of the audio.
+   */
+  double start;
+  /**
+   * End, seconds (`end >= start`).
+   */
+  double end;
+  /**
+   * The cue's text, its lines joined with `\n`. Passed in: may be NULL,
+   * and is not read (the diarizer needs only the times).
+   */
+  const char *text;
+} vp_subtitle;
+
+/**
+ * What one `vp_diarizer_run` is asked. Start from
+ * `vp_diarize_options_default()` (or zero it): every field 0 / NULL means
+ * "not given".
+ */
+typedef struct vp_diarize_options {
+  /**
+   * Exactly this many speakers; 0 estimates the count.
+   */
+  size_t num_speakers;
+  /**
+   * At least this many speakers; 0 for no lower bound.
+   */
+  size_t min_speakers;
+  /**
+   * At most this many speakers; 0 for no upper bound.
+   */
+  size_t max_speakers;
+  /**
+   * Subtitle mode: `num_subtitles` cues (e.g. the `items` of a
+   * `vp_subtitles`), each becoming one segment with the speaker of its
+   * voice and its `index` as `subtitle_index` (cues without speech are
+   * left out). NULL: segments are found from the speech itself.
+   */
+  const struct vp_subtitle *subtitles;
+  /**
+   * Number of cues.
+   */
+  size_t num_subtitles;
+  /**
+   * Called with the fraction done, 0 first and 1 last, rising, on the
+   * thread that called `vp_diarizer_run`, before it returns; returning
+   * false cancels the run. NULL for no reports.
+   */
+  bool (*progress)(float fraction, void *user_data);
+  /**
+   * Passed to `progress` as is; the library never reads it.
+   */
+  void *user_data;
+} vp_diarize_options;
+
+/**
+ * What `vp_engine_enroll` did.
+ */
+typedef struct vp_enroll_result {
+  /**
+   * Utterances enrolled for this speaker so far, this call included.
+   */
+  uint32_t enrollment_count;
+  /**
+   * Whether the speaker existed before this call.
+   */
+  bool updated;
+} vp_enroll_result;
 
 /**
  * One voiceprint or image feature vector and the id of the model that
@@ -575,20 +970,6 @@ typedef struct vp_engine_config {
    */
   float max_seconds;
 } vp_engine_config;
-
-/**
- * What `vp_engine_enroll` did.
- */
-typedef struct vp_enroll_result {
-  /**
-   * Utterances enrolled for this speaker so far, this call included.
-   */
-  uint32_t enrollment_count;
-  /**
-   * Whether the speaker existed before this call.
-   */
-  bool updated;
-} vp_enroll_result;
 
 /**
  * The outcome of `vp_engine_verify`.
@@ -726,6 +1107,43 @@ typedef struct vp_string_list {
    */
   size_t len;
 } vp_string_list;
+
+/**
+ * How `vp_gender_classifier_train` fits a head. Start from
+ * `vp_gender_train_options_default()`.
+ */
+typedef struct vp_gender_train_options {
+  /**
+   * L2 penalty on the weights (1e-3).
+   */
+  float l2;
+  /**
+   * Newton iterations at most (50).
+   */
+  uint32_t max_iterations;
+  /**
+   * Stop when half the Newton decrement falls below this (1e-10).
+   */
+  float tolerance;
+  /**
+   * Half-width of the head's "unknown" band around 0.5 (0.25).
+   */
+  float margin;
+} vp_gender_train_options;
+
+/**
+ * What a gender classifier says about one voiceprint.
+ */
+typedef struct vp_gender_prediction {
+  /**
+   * P(female), in [0, 1].
+   */
+  float female_probability;
+  /**
+   * Female or male outside the margin around 0.5, unknown inside it.
+   */
+  vp_gender gender;
+} vp_gender_prediction;
 
 /**
  * Settings of an image encoder beyond its model file and profile. Start
@@ -923,6 +1341,22 @@ typedef struct vp_image_record {
   size_t labels_len;
 } vp_image_record;
 
+/**
+ * Subtitle cues owned by the library, in file order: read `items[0] ..
+ * items[len - 1]` (or pass `items` and `len` to `vp_diarize_options`),
+ * do not modify them, free them with `vp_subtitles_free`.
+ */
+typedef struct vp_subtitles {
+  /**
+   * `len` cues.
+   */
+  const struct vp_subtitle *items;
+  /**
+   * Number of cues.
+   */
+  size_t len;
+} vp_subtitles;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -948,6 +1382,180 @@ struct vp_audio vp_audio_pcm_f32(const float *samples, size_t len, uint32_t samp
  * Audio from `len` mono 16-bit samples at `sample_rate` Hz. Borrows `samples`.
  */
 struct vp_audio vp_audio_pcm_i16(const int16_t *samples, size_t len, uint32_t sample_rate);
+
+/**
+ * Frees a result returned by the library. NULL is a no-op.
+ *
+ * # Safety
+ * `diarization` is NULL or was returned by the library and not freed yet.
+ */
+void vp_diarization_free(struct vp_diarization *diarization);
+
+/**
+ * The segments as RTTM, one `SPEAKER <file_id> 1 <start> <duration> <NA>
+ * <NA> <speaker> <NA> <NA>` line each (times in seconds, 3 decimals):
+ * what scoring tools (pyannote.metrics, dscore) read.
+ *
+ * On success `*out` is a new string to free with `vp_string_free`; on
+ * failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_INVALID_ARGUMENT` (`file_id` empty or holding
+ * whitespace), `VP_STATUS_MALFORMED` (a speaker id that RTTM cannot
+ * hold), `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `diarization` is NULL or a live result of the library; `file_id` is
+ * NULL or NUL-terminated; `out` is NULL or writable.
+ */
+vp_status vp_diarization_to_rttm(const struct vp_diarization *diarization,
+                                 const char *file_id,
+                                 char **out);
+
+/**
+ * The whole result as JSON (segments, speakers with their centroids, ...;
+ * the field names of core's types), for `vp_diarization_from_json`.
+ *
+ * On success `*out` is a new string to free with `vp_string_free`; on
+ * failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `diarization` is NULL or a live result of the library; `out` is NULL
+ * or writable.
+ */
+vp_status vp_diarization_to_json(const struct vp_diarization *diarization, char **out);
+
+/**
+ * Reads a result written by `vp_diarization_to_json` (stored, or sent by
+ * another process). On success `*out` is a new `vp_diarization` to free
+ * with `vp_diarization_free`; on failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_MALFORMED` (not such JSON, the line in the message),
+ * `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `json` is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+vp_status vp_diarization_from_json(const char *json, struct vp_diarization **out);
+
+/**
+ * The default diarizer settings (core's). Thread-safe.
+ */
+struct vp_diarizer_config vp_diarizer_config_default(void);
+
+/**
+ * No speaker count, no subtitles, no progress callback. Thread-safe.
+ */
+struct vp_diarize_options vp_diarize_options_default(void);
+
+/**
+ * Makes a diarizer. It keeps its own references: the encoder and VAD
+ * handles may be freed at any time afterwards. `config` may be NULL for
+ * the defaults.
+ *
+ * On success `*out` is a new handle to free with `vp_diarizer_free`; on
+ * failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_INVALID_ARGUMENT` (a setting out of its range, a bad
+ * `cluster_method`), `VP_STATUS_INVALID_MODEL_SPEC` (an encoder whose
+ * model does not take 16 kHz audio), `VP_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * Handles are NULL or live; `config` is NULL or valid; `out` is NULL or writable.
+ */
+vp_status vp_diarizer_new(const struct vp_speaker_encoder *encoder,
+                          const struct vp_vad *vad,
+                          const struct vp_diarizer_config *config,
+                          struct vp_diarizer **out);
+
+/**
+ * Frees a diarizer. NULL is a no-op. Results it made stay valid.
+ *
+ * # Safety
+ * `diarizer` is NULL or a live handle not freed yet, not in use by any thread.
+ */
+void vp_diarizer_free(struct vp_diarizer *diarizer);
+
+/**
+ * Names clusters after the voices enrolled in `engine`: each speaker is
+ * matched one to one to the best enrolled voice scoring at least the
+ * config's `known_threshold` (or the engine's threshold), and then takes
+ * its id as label. The diarizer shares the engine (voices enrolled later
+ * count too); the engine handle may be freed at any time afterwards.
+ *
+ * Errors: `VP_STATUS_MODEL_MISMATCH` (the engine uses another speaker
+ * model), `VP_STATUS_NULL_POINTER`. On failure the diarizer is unchanged.
+ *
+ * # Safety
+ * `diarizer` is NULL or live and not used by another thread during the
+ * call; `engine` is NULL or live.
+ */
+vp_status vp_diarizer_set_known(struct vp_diarizer *diarizer, const struct vp_engine *engine);
+
+/**
+ * Uses `classifier` for each speaker's gender (the diarizer keeps a
+ * copy; the handle may be freed afterwards), replacing the built-in one;
+ * NULL turns gender off (`VP_GENDER_UNKNOWN`, NaN probability).
+ *
+ * Errors: `VP_STATUS_MODEL_MISMATCH` (a classifier of another speaker
+ * model), `VP_STATUS_NULL_POINTER` (`diarizer`). On failure the diarizer
+ * is unchanged.
+ *
+ * # Safety
+ * `diarizer` is NULL or live and not used by another thread during the
+ * call; `classifier` is NULL or live.
+ */
+vp_status vp_diarizer_set_gender(struct vp_diarizer *diarizer,
+                                 const struct vp_gender_classifier *classifier);
+
+/**
+ * Diarizes `audio` (any length, any sample rate; decoded and resampled
+ * to 16 kHz). `options` may be NULL for the defaults. Silence-only audio
+ * gives a result without segments, not an error.
+ *
+ * On success `*out` is a new `vp_diarization` to free with
+ * `vp_diarization_free`; on failure `*out` is NULL.
+ *
+ * Errors: the audio errors of `vp_speaker_encoder_embed`;
+ * `VP_STATUS_INVALID_ARGUMENT` for speaker counts that contradict each
+ * other (`min_speakers` > `max_speakers`, ...) or exceed the speech
+ * found, and for subtitle cues past the end of the audio or with bad
+ * times; `VP_STATUS_CANCELLED` when `progress` returned false;
+ * `VP_STATUS_INFERENCE`, `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `diarizer` is NULL or live; `audio` is NULL or valid as its kind says;
+ * `options` is NULL or valid, its `subtitles` NULL or pointing to
+ * `num_subtitles` cues, its `progress` NULL or a function of that type;
+ * `out` is NULL or writable.
+ */
+vp_status vp_diarizer_run(const struct vp_diarizer *diarizer,
+                          const struct vp_audio *audio,
+                          const struct vp_diarize_options *options,
+                          struct vp_diarization **out);
+
+/**
+ * Names speaker `label` of `result` (made by this diarizer's encoder) as
+ * known voice `id`: enrols its centroid in the engine given by
+ * `vp_diarizer_set_known` (adding to `id`'s voiceprint if it exists), so
+ * later runs name it. `out` may be NULL when the caller does not need
+ * the outcome.
+ *
+ * Errors: `VP_STATUS_INVALID_ARGUMENT` (no engine set), `VP_STATUS_NOT_FOUND`
+ * (no speaker `label` in `result`), `VP_STATUS_INVALID_ID`,
+ * `VP_STATUS_MODEL_MISMATCH`, `VP_STATUS_STORE`, `VP_STATUS_NULL_POINTER`,
+ * `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `diarizer` is NULL or live; `result` is NULL or a live result of the
+ * library; strings are NULL or NUL-terminated; `out` is NULL or writable.
+ */
+vp_status vp_diarizer_enroll_cluster(const struct vp_diarizer *diarizer,
+                                     const struct vp_diarization *result,
+                                     const char *label,
+                                     const char *id,
+                                     struct vp_enroll_result *out);
 
 /**
  * Frees a vector returned by the library. NULL is a no-op.
@@ -1102,7 +1710,8 @@ vp_status vp_engine_new(const struct vp_speaker_encoder *encoder,
 
 /**
  * Frees an engine. NULL is a no-op. The store is closed once neither this
- * engine nor its store handle holds it.
+ * engine, nor its store handle, nor a diarizer given it with
+ * `vp_diarizer_set_known` holds it.
  *
  * # Safety
  * `engine` is NULL or a live handle not freed yet, not in use by any thread.
@@ -1252,6 +1861,153 @@ vp_status vp_engine_threshold(const struct vp_engine *engine, float *out);
  * to keep it. Each thread has its own message, so this is thread-safe.
  */
 const char *vp_last_error_message(void);
+
+/**
+ * The default training settings (core's). Thread-safe.
+ */
+struct vp_gender_train_options vp_gender_train_options_default(void);
+
+/**
+ * The head the library ships for speaker model `model_id` (today
+ * `"ge2e-resemblyzer"`). On success `*out` is a new handle to free with
+ * `vp_gender_classifier_free`; on failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_NOT_FOUND` (no head shipped for that model: train
+ * one with `vp_gender_classifier_train`), `VP_STATUS_NULL_POINTER`,
+ * `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `model_id` is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+vp_status vp_gender_classifier_builtin(const char *model_id, struct vp_gender_classifier **out);
+
+/**
+ * Reads a head saved as JSON (`vp_gender_classifier_to_json`, core's
+ * `save`) from the file at `path`.
+ *
+ * On success `*out` is a new handle to free with
+ * `vp_gender_classifier_free`; on failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_IO`, `VP_STATUS_INVALID_MODEL_SPEC` (not JSON, not
+ * a gender head, a newer format, weights that do not match its `dim` or
+ * are not finite, a margin outside [0, 0.5)), `VP_STATUS_NULL_POINTER`,
+ * `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `path` is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+vp_status vp_gender_classifier_load(const char *path, struct vp_gender_classifier **out);
+
+/**
+ * A head from its JSON text (what `vp_gender_classifier_to_json` gives).
+ * Errors and ownership as `vp_gender_classifier_load`, without `VP_STATUS_IO`.
+ *
+ * # Safety
+ * `json` is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+vp_status vp_gender_classifier_from_json(const char *json, struct vp_gender_classifier **out);
+
+/**
+ * Fits a head for speaker model `model_id` on `n` voiceprints: `rows` is
+ * a row-major `n` x `dim` matrix (each row L2-normalised inside), `labels`
+ * their `n` genders, each `VP_GENDER_FEMALE` or `VP_GENDER_MALE`.
+ * `options` may be NULL for the defaults. Each class weighs half of the
+ * loss whatever its count; the same inputs always give the same head.
+ *
+ * On success `*out` is a new handle to free with
+ * `vp_gender_classifier_free`; on failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_EMPTY_INPUT` (`n` 0), `VP_STATUS_INVALID_ARGUMENT`
+ * (`dim` 0, a `VP_GENDER_UNKNOWN` or non-`vp_gender` label, one class
+ * only, a zero or non-finite row, an empty model id, bad options),
+ * `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `model_id` is NULL or NUL-terminated; `rows` is NULL or points to
+ * `n * dim` floats; `labels` is NULL or points to `n` values; `options`
+ * is NULL or valid; `out` is NULL or writable.
+ */
+vp_status vp_gender_classifier_train(const char *model_id,
+                                     const float *rows,
+                                     size_t n,
+                                     size_t dim,
+                                     const vp_gender *labels,
+                                     const struct vp_gender_train_options *options,
+                                     struct vp_gender_classifier **out);
+
+/**
+ * Frees a classifier. NULL is a no-op. Diarizers given it keep their copy.
+ *
+ * # Safety
+ * `classifier` is NULL or a live handle not freed yet, not in use by any thread.
+ */
+void vp_gender_classifier_free(struct vp_gender_classifier *classifier);
+
+/**
+ * The gender of one voiceprint of the head's model (`dim` floats,
+ * L2-normalised inside), e.g. a diarized speaker's `centroid`.
+ *
+ * Errors: `VP_STATUS_DIMENSION_MISMATCH`, `VP_STATUS_INVALID_ARGUMENT`
+ * (zero or non-finite vector), `VP_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `classifier` is NULL or live; `vector` is NULL or points to `dim`
+ * floats; `out` is NULL or writable.
+ */
+vp_status vp_gender_classifier_predict(const struct vp_gender_classifier *classifier,
+                                       const float *vector,
+                                       size_t dim,
+                                       struct vp_gender_prediction *out);
+
+/**
+ * The head as JSON (weights, bias, margin, how it was trained), for
+ * `vp_gender_classifier_from_json` or a file `vp_gender_classifier_load`
+ * reads. On success `*out` is a new string to free with `vp_string_free`;
+ * on failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `classifier` is NULL or live; `out` is NULL or writable.
+ */
+vp_status vp_gender_classifier_to_json(const struct vp_gender_classifier *classifier, char **out);
+
+/**
+ * The speaker model id the head is bound to (e.g. `"ge2e-resemblyzer"`).
+ * Owned by the handle, valid until it is freed; NULL for a NULL handle.
+ *
+ * # Safety
+ * `classifier` is NULL or a live handle.
+ */
+const char *vp_gender_classifier_model_id(const struct vp_gender_classifier *classifier);
+
+/**
+ * Length of the voiceprints it takes; 0 for a NULL handle.
+ *
+ * # Safety
+ * `classifier` is NULL or a live handle.
+ */
+size_t vp_gender_classifier_dim(const struct vp_gender_classifier *classifier);
+
+/**
+ * Half-width of the "unknown" band: a prediction is `VP_GENDER_UNKNOWN`
+ * when |P(female) - 0.5| < margin. NaN for a NULL handle.
+ *
+ * # Safety
+ * `classifier` is NULL or a live handle.
+ */
+float vp_gender_classifier_margin(const struct vp_gender_classifier *classifier);
+
+/**
+ * Sets the margin: 0 always decides, values near 0.5 rarely do.
+ *
+ * Errors: `VP_STATUS_INVALID_ARGUMENT` (outside [0, 0.5)),
+ * `VP_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `classifier` is NULL or a live handle no other thread is using.
+ */
+vp_status vp_gender_classifier_set_margin(struct vp_gender_classifier *classifier, float margin);
 
 /**
  * The default image encoder settings: id from the file name, first input
@@ -1849,12 +2605,89 @@ size_t vp_store_dim(const struct vp_store *store);
 vp_status vp_store_count(const struct vp_store *store, size_t *out);
 
 /**
+ * Frees a string the library returned through a `char **out` (RTTM,
+ * JSON). NULL is a no-op.
+ *
+ * # Safety
+ * `text` is NULL or a string returned by the library that way, not freed
+ * yet (not a string of a result struct nor of a handle, which their own
+ * `_free` releases).
+ */
+void vp_string_free(char *text);
+
+/**
  * Frees a list returned by the library. NULL is a no-op.
  *
  * # Safety
  * `list` is NULL or a list returned by the library, not freed yet.
  */
 void vp_string_list_free(struct vp_string_list *list);
+
+/**
+ * Parses the text of an SRT file (a UTF-8 BOM and CRLF line ends are fine).
+ *
+ * On success `*out` is a new `vp_subtitles` to free with
+ * `vp_subtitles_free`; on failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_MALFORMED`, with the 1-based line to fix in
+ * `vp_last_error_message()` (a cue number that is not a number, no time
+ * line, no text, a time not `HH:MM:SS,mmm`, a cue ending before it
+ * starts, cues not separated by a blank line), `VP_STATUS_NULL_POINTER`,
+ * `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `text` is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+vp_status vp_subtitles_parse_srt(const char *text, struct vp_subtitles **out);
+
+/**
+ * Reads and parses an SRT file (UTF-8). Ownership as
+ * `vp_subtitles_parse_srt`.
+ *
+ * Errors: `VP_STATUS_IO` (cannot be read), `VP_STATUS_MALFORMED` (also
+ * for a file that is not UTF-8), `VP_STATUS_NULL_POINTER`,
+ * `VP_STATUS_INVALID_UTF8` (the path).
+ *
+ * # Safety
+ * `path` is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+vp_status vp_subtitles_read_srt(const char *path, struct vp_subtitles **out);
+
+/**
+ * Frees cues returned by the library. NULL is a no-op.
+ *
+ * # Safety
+ * `subtitles` is NULL or was returned by the library and not freed yet.
+ */
+void vp_subtitles_free(struct vp_subtitles *subtitles);
+
+/**
+ * Loads Silero VAD from `model_path` (the `silero_vad.onnx` of the
+ * `silero-vad` package; `scripts/setup.sh` puts it in `models/`) and
+ * checks it has Silero's inputs and outputs.
+ *
+ * Loads ONNX Runtime first if needed, with the settings of the last
+ * `vp_runtime_init` (or the defaults), as `vp_speaker_encoder_new` does.
+ * On success `*out` is a new handle to free with `vp_vad_free`; on
+ * failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_MODEL_LOAD` (missing file, not ONNX, not Silero's
+ * inputs), `VP_STATUS_RUNTIME_NOT_FOUND`, `VP_STATUS_RUNTIME_INIT`,
+ * `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `model_path` is NULL or NUL-terminated; `out` is NULL or writable.
+ */
+vp_status vp_vad_new(const char *model_path, struct vp_vad **out);
+
+/**
+ * Frees a VAD handle. NULL is a no-op. Diarizers made from it keep working.
+ *
+ * # Safety
+ * `vad` is NULL or a handle from `vp_vad_new` not freed yet, and no other
+ * thread is using it.
+ */
+void vp_vad_free(struct vp_vad *vad);
 
 #ifdef __cplusplus
 }  // extern "C"

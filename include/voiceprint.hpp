@@ -20,9 +20,13 @@
 //   for (const auto& m : index.search(voiceprint::Image::bytes(upload), 5))
 //     std::cout << m.id << " " << m.score << "\n";
 //
+//   voiceprint::Diarizer who(enc, voiceprint::Vad("models/silero_vad.onnx"));
+//   for (const auto& s : who.run(voiceprint::Audio::path("meeting.wav")).segments())
+//     std::cout << s.start << " " << s.end << " " << s.speaker << "\n";
+//
 // Thread safety is that of the C handles: SpeakerEncoder, Store, Engine,
-// ImageEncoder and ImageIndex may be used from many threads at once (const
-// member functions); moving or destroying one needs exclusive use.
+// Vad, Diarizer, GenderClassifier, ImageEncoder and ImageIndex may be used
+// from many threads at once (const member functions); moving or destroying one needs exclusive use.
 
 #ifndef VOICEPRINT_HPP
 #define VOICEPRINT_HPP
@@ -30,6 +34,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -880,6 +886,347 @@ class ImageIndex {
 
  private:
   detail::Unique<vp_image_index, vp_image_index_free> handle_;
+};
+
+/// Silero voice activity detection (models/silero_vad.onnx), for a Diarizer.
+class Vad {
+ public:
+  explicit Vad(const std::string& model_path) {
+    vp_vad* h = nullptr;
+    detail::check(vp_vad_new(model_path.c_str(), &h));
+    handle_.reset(h);
+  }
+
+  /// The C handle, owned by this object.
+  const vp_vad* handle() const noexcept { return handle_.get(); }
+
+ private:
+  detail::Unique<vp_vad, vp_vad_free> handle_;
+};
+
+/// Male or female, as a gender classifier decides.
+enum class Gender : std::uint32_t {
+  Unknown = VP_GENDER_UNKNOWN,
+  Female = VP_GENDER_FEMALE,
+  Male = VP_GENDER_MALE,
+};
+
+/// What a gender classifier says about one voiceprint.
+struct GenderPrediction {
+  float female_probability = 0.0f;
+  Gender gender = Gender::Unknown;
+};
+
+namespace detail {
+
+inline std::string take_string(char* text) {
+  Unique<char, vp_string_free> owned(text);
+  return text;
+}
+
+}  // namespace detail
+
+/// A gender head for the voiceprints of one speaker model.
+class GenderClassifier {
+ public:
+  /// The head shipped for `model_id` (e.g. "ge2e-resemblyzer"); throws
+  /// Error with VP_STATUS_NOT_FOUND when there is none.
+  static GenderClassifier builtin(const std::string& model_id) {
+    vp_gender_classifier* h = nullptr;
+    detail::check(vp_gender_classifier_builtin(model_id.c_str(), &h));
+    return GenderClassifier(h);
+  }
+
+  /// A head saved as JSON in a file.
+  static GenderClassifier load(const std::string& path) {
+    vp_gender_classifier* h = nullptr;
+    detail::check(vp_gender_classifier_load(path.c_str(), &h));
+    return GenderClassifier(h);
+  }
+
+  /// A head from its JSON text.
+  static GenderClassifier from_json(const std::string& json) {
+    vp_gender_classifier* h = nullptr;
+    detail::check(vp_gender_classifier_from_json(json.c_str(), &h));
+    return GenderClassifier(h);
+  }
+
+  /// Fits a head on voiceprints (rows of one length) labelled Female or Male.
+  static GenderClassifier train(const std::string& model_id,
+                                const std::vector<std::vector<float>>& rows,
+                                const std::vector<Gender>& labels,
+                                const vp_gender_train_options& options =
+                                    vp_gender_train_options_default()) {
+    std::size_t dim = rows.empty() ? 0 : rows[0].size();
+    std::vector<float> flat;
+    flat.reserve(rows.size() * dim);
+    for (const auto& r : rows) {
+      if (r.size() != dim) throw Error(VP_STATUS_DIMENSION_MISMATCH, "rows of different lengths");
+      flat.insert(flat.end(), r.begin(), r.end());
+    }
+    std::vector<vp_gender> raw(labels.size());
+    for (std::size_t i = 0; i < labels.size(); ++i) raw[i] = static_cast<vp_gender>(labels[i]);
+    if (raw.size() != rows.size())
+      throw Error(VP_STATUS_INVALID_ARGUMENT, "one label per row is needed");
+    vp_gender_classifier* h = nullptr;
+    detail::check(vp_gender_classifier_train(model_id.c_str(), flat.data(), rows.size(), dim,
+                                             raw.data(), &options, &h));
+    return GenderClassifier(h);
+  }
+
+  std::string model_id() const { return vp_gender_classifier_model_id(handle()); }
+  std::size_t dim() const { return vp_gender_classifier_dim(handle()); }
+  float margin() const { return vp_gender_classifier_margin(handle()); }
+  void set_margin(float margin) {
+    detail::check(vp_gender_classifier_set_margin(handle_.get(), margin));
+  }
+
+  /// The gender of one voiceprint of the head's model.
+  GenderPrediction predict(const std::vector<float>& vector) const {
+    vp_gender_prediction p{};
+    detail::check(vp_gender_classifier_predict(handle(), vector.data(), vector.size(), &p));
+    return GenderPrediction{p.female_probability, static_cast<Gender>(p.gender)};
+  }
+
+  /// The head as JSON.
+  std::string to_json() const {
+    char* text = nullptr;
+    detail::check(vp_gender_classifier_to_json(handle(), &text));
+    return detail::take_string(text);
+  }
+
+  /// The C handle, owned by this object.
+  const vp_gender_classifier* handle() const noexcept { return handle_.get(); }
+
+ private:
+  explicit GenderClassifier(vp_gender_classifier* h) : handle_(h) {}
+  detail::Unique<vp_gender_classifier, vp_gender_classifier_free> handle_;
+};
+
+/// One subtitle cue.
+struct Subtitle {
+  std::uint32_t index = 0;
+  double start = 0.0;
+  double end = 0.0;
+  std::string text;
+};
+
+namespace detail {
+
+inline std::vector<Subtitle> take_subtitles(vp_subtitles* s) {
+  Unique<vp_subtitles, vp_subtitles_free> owned(s);
+  std::vector<Subtitle> out;
+  out.reserve(s->len);
+  for (std::size_t i = 0; i < s->len; ++i)
+    out.push_back({s->items[i].index, s->items[i].start, s->items[i].end, s->items[i].text});
+  return out;
+}
+
+}  // namespace detail
+
+/// Parses the text of an SRT file (throws with the line on malformed text).
+inline std::vector<Subtitle> parse_srt(const std::string& text) {
+  vp_subtitles* s = nullptr;
+  detail::check(vp_subtitles_parse_srt(text.c_str(), &s));
+  return detail::take_subtitles(s);
+}
+
+/// Reads and parses an SRT file.
+inline std::vector<Subtitle> read_srt(const std::string& path) {
+  vp_subtitles* s = nullptr;
+  detail::check(vp_subtitles_read_srt(path.c_str(), &s));
+  return detail::take_subtitles(s);
+}
+
+/// One stretch of speech attributed to one speaker.
+struct Segment {
+  double start = 0.0;
+  double end = 0.0;
+  std::string speaker;
+  float confidence = 0.0f;
+  /// In subtitle mode, the index of the cue this segment is.
+  std::optional<std::uint32_t> subtitle_index;
+};
+
+/// One speaker of a diarization.
+struct DiarizedSpeaker {
+  std::string label;
+  double speech_seconds = 0.0;
+  std::uint32_t turns = 0;
+  std::vector<float> centroid;
+  Gender gender = Gender::Unknown;
+  std::optional<float> female_probability;
+  std::optional<float> median_f0_hz;
+  /// The known voice this cluster was matched to; nullopt = unknown.
+  std::optional<Match> known;
+  /// The best-scoring known voice even below the threshold.
+  std::optional<Match> best_candidate;
+};
+
+/// Who spoke when: the result of Diarizer::run, owning the library's result.
+class Diarization {
+ public:
+  /// Reads a result written by to_json().
+  static Diarization from_json(const std::string& json) {
+    vp_diarization* h = nullptr;
+    detail::check(vp_diarization_from_json(json.c_str(), &h));
+    return Diarization(h);
+  }
+
+  double duration() const noexcept { return handle_->duration; }
+  double speech_seconds() const noexcept { return handle_->speech_seconds; }
+  std::string model_id() const { return handle_->model_id; }
+
+  /// Segments in time order.
+  std::vector<Segment> segments() const {
+    std::vector<Segment> out;
+    out.reserve(handle_->num_segments);
+    for (std::size_t i = 0; i < handle_->num_segments; ++i) {
+      const vp_segment& s = handle_->segments[i];
+      Segment seg{s.start, s.end, s.speaker, s.confidence, std::nullopt};
+      if (s.subtitle_index >= 0) seg.subtitle_index = static_cast<std::uint32_t>(s.subtitle_index);
+      out.push_back(std::move(seg));
+    }
+    return out;
+  }
+
+  /// Speakers in order of first speech.
+  std::vector<DiarizedSpeaker> speakers() const {
+    auto opt = [](float v) { return v == v ? std::optional<float>(v) : std::nullopt; };
+    auto voice = [](const char* id, float score) {
+      return id ? std::optional<Match>(Match{id, score}) : std::nullopt;
+    };
+    std::vector<DiarizedSpeaker> out;
+    out.reserve(handle_->num_speakers);
+    for (std::size_t i = 0; i < handle_->num_speakers; ++i) {
+      const vp_diarized_speaker& s = handle_->speakers[i];
+      out.push_back(DiarizedSpeaker{s.label, s.speech_seconds, s.turns,
+                                    std::vector<float>(s.centroid, s.centroid + s.dim),
+                                    static_cast<Gender>(s.gender), opt(s.female_probability),
+                                    opt(s.median_f0_hz), voice(s.known_id, s.known_score),
+                                    voice(s.best_candidate_id, s.best_candidate_score)});
+    }
+    return out;
+  }
+
+  /// The segments as RTTM lines.
+  std::string to_rttm(const std::string& file_id) const {
+    char* text = nullptr;
+    detail::check(vp_diarization_to_rttm(handle(), file_id.c_str(), &text));
+    return detail::take_string(text);
+  }
+
+  /// The whole result as JSON.
+  std::string to_json() const {
+    char* text = nullptr;
+    detail::check(vp_diarization_to_json(handle(), &text));
+    return detail::take_string(text);
+  }
+
+  /// The C result, owned by this object.
+  const vp_diarization* handle() const noexcept { return handle_.get(); }
+
+ private:
+  friend class Diarizer;
+  explicit Diarization(vp_diarization* h) : handle_(h) {}
+  detail::Unique<vp_diarization, vp_diarization_free> handle_;
+};
+
+/// What one Diarizer::run is asked; 0 counts mean "not given".
+struct DiarizeOptions {
+  std::size_t num_speakers = 0;
+  std::size_t min_speakers = 0;
+  std::size_t max_speakers = 0;
+  /// Subtitle mode: each cue becomes a segment.
+  std::optional<std::vector<Subtitle>> subtitles;
+  /// Called with the fraction done (0 to 1); return false to cancel
+  /// (Error with VP_STATUS_CANCELLED). An exception it throws cancels the
+  /// run and is rethrown by run().
+  std::function<bool(float)> progress;
+};
+
+/// Who spoke when, naming the voices it knows. Keeps its own references
+/// to the encoder, VAD, engine and gender head: they may be destroyed first.
+/// run() and enroll_cluster() may be called from many threads at once.
+class Diarizer {
+ public:
+  Diarizer(const SpeakerEncoder& encoder, const Vad& vad,
+           const vp_diarizer_config& config = vp_diarizer_config_default()) {
+    vp_diarizer* h = nullptr;
+    detail::check(vp_diarizer_new(encoder.handle(), vad.handle(), &config, &h));
+    handle_.reset(h);
+  }
+
+  /// Names clusters after the voices enrolled in `engine`.
+  void set_known(const Engine& engine) {
+    detail::check(vp_diarizer_set_known(handle_.get(), engine.handle()));
+  }
+
+  /// Uses `classifier` for gender instead of the built-in one.
+  void set_gender(const GenderClassifier& classifier) {
+    detail::check(vp_diarizer_set_gender(handle_.get(), classifier.handle()));
+  }
+
+  /// Turns gender off.
+  void set_gender(std::nullptr_t) {
+    detail::check(vp_diarizer_set_gender(handle_.get(), nullptr));
+  }
+
+  /// Diarizes `audio`.
+  Diarization run(const Audio& audio, const DiarizeOptions& options = {}) const {
+    vp_audio raw = audio.raw();
+    vp_diarize_options o = vp_diarize_options_default();
+    o.num_speakers = options.num_speakers;
+    o.min_speakers = options.min_speakers;
+    o.max_speakers = options.max_speakers;
+    std::vector<vp_subtitle> cues;
+    if (options.subtitles) {
+      for (const Subtitle& s : *options.subtitles) cues.push_back({s.index, s.start, s.end, nullptr});
+      static const vp_subtitle kNone{0, 0.0, 0.0, nullptr};
+      o.subtitles = cues.empty() ? &kNone : cues.data();
+      o.num_subtitles = cues.size();
+    }
+    Progress progress{&options.progress, nullptr};
+    if (options.progress) {
+      o.progress = &Progress::call;
+      o.user_data = &progress;
+    }
+    vp_diarization* d = nullptr;
+    vp_status status = vp_diarizer_run(handle(), &raw, &o, &d);
+    if (progress.error) std::rethrow_exception(progress.error);
+    detail::check(status);
+    return Diarization(d);
+  }
+
+  /// Enrols speaker `label` of `result` as known voice `id`.
+  Enrollment enroll_cluster(const Diarization& result, const std::string& label,
+                            const std::string& id) const {
+    vp_enroll_result r{};
+    detail::check(
+        vp_diarizer_enroll_cluster(handle(), result.handle(), label.c_str(), id.c_str(), &r));
+    return Enrollment{r.enrollment_count, r.updated};
+  }
+
+  /// The C handle, owned by this object.
+  const vp_diarizer* handle() const noexcept { return handle_.get(); }
+
+ private:
+  /// The C callback: no exception may cross into the library.
+  struct Progress {
+    const std::function<bool(float)>* fn;
+    std::exception_ptr error;
+    static bool call(float fraction, void* user_data) noexcept {
+      auto* self = static_cast<Progress*>(user_data);
+      try {
+        return (*self->fn)(fraction);
+      } catch (...) {
+        self->error = std::current_exception();
+        return false;
+      }
+    }
+  };
+
+  detail::Unique<vp_diarizer, vp_diarizer_free> handle_;
 };
 
 }  // namespace voiceprint

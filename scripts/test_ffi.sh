@@ -8,8 +8,11 @@
 #     -Wextra -Werror against the installed header and library, through
 #     pkg-config (the speaker C example also linked statically);
 #  4. run them: the C test of the speaker API (every function, every error
-#     status, threads), the C and C++ tests of the image API (the same, on
-#     the image fixtures and their two small CNN models), the speaker C
+#     status, threads), the C test of the diarization API (a dev
+#     conversation of ../shared/data with GE2E and Silero VAD: speaker
+#     count, known voices, subtitles, progress and cancellation; skipped
+#     when the shared data is absent), the C and C++ tests of the image API
+#     (the same, on the image fixtures and their two small CNN models), the speaker C
 #     example, the C++ example, whose scores must equal the Rust API's on
 #     the same audio (voiceprint-ffi/examples/reference_scores.rs) within
 #     1e-5, and the image examples (C and C++ must print the same ranking,
@@ -20,7 +23,9 @@
 #     from its ONNX metadata): the GE2E LSTM runs ~2000x slower under
 #     valgrind, which emulates FMA instructions in software (4 s of audio
 #     take 45 s), while the library's own code paths are the same for any
-#     model. The image models are small already.
+#     model. The image models are small already. The diarization test runs
+#     there on a 2 s clip (voiceprint-core/tests/fixtures/audio/speech_2s.flac)
+#     with the same stand-in and the real Silero VAD, and fewer runs (~45 s).
 #
 #   scripts/test_ffi.sh                 run everything
 #   scripts/test_ffi.sh --regen-header  rewrite include/voiceprint.h
@@ -72,6 +77,15 @@ if [[ ! -f "$model" ]]; then
   echo "speaker model $model not found: run scripts/setup.sh (or set VOICEPRINT_TEST_MODEL)" >&2
   exit 1
 fi
+# The diarizer's defaults were tuned with GE2E: its test uses GE2E whatever
+# VOICEPRINT_TEST_MODEL says.
+ge2e="$root/models/ge2e-resemblyzer.onnx"
+vad_model="$root/models/silero_vad.onnx"
+for m in "$ge2e" "$vad_model"; do
+  [[ -f "$m" ]] || { echo "model $m not found: run scripts/setup.sh" >&2; exit 1; }
+done
+shared_data="$root/../shared/data"
+conv="$shared_data/conversations-dev/conv09"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -103,6 +117,8 @@ warn=(-Wall -Wextra -Werror)
     -o "$tmp/identify_speakers"
   cc -std=c11 "${warn[@]}" -g -O1 -pthread voiceprint-ffi/tests/c/test_voiceprint.c $cflags \
     $libs -lm -o "$tmp/test_voiceprint"
+  cc -std=c11 "${warn[@]}" -g -O1 voiceprint-ffi/tests/c/test_diarizer.c $cflags $libs -lm \
+    -o "$tmp/test_diarizer"
   cc -std=c11 "${warn[@]}" -g -O1 examples/c/search_images.c $cflags $libs -o "$tmp/search_images"
   c++ -std=c++17 "${warn[@]}" -g -O1 examples/cpp/search_images.cpp $cflags $libs \
     -o "$tmp/search_images_cpp"
@@ -128,6 +144,15 @@ done
 echo "== C test"
 mkdir -p "$tmp/c-test"
 VP_TEST_ROUNDS=3 "$tmp/test_voiceprint" "$model" "$preset" "$audio" "$tmp/c-test"
+
+echo "== C test of the diarization API (conv09, GE2E + Silero VAD)"
+if [[ -f "$conv.flac" ]]; then
+  mkdir -p "$tmp/diar-test"
+  "$tmp/test_diarizer" "$ge2e" ge2e-resemblyzer "$vad_model" "$conv.flac" "$conv.rttm" \
+    "$shared_data" "$tmp/diar-test"
+else
+  echo "skipped: $conv.flac not found (../shared/data is absent)"
+fi
 
 echo "== C and C++ tests of the image API"
 mkdir -p "$tmp/image-test"
@@ -195,6 +220,9 @@ VP_TEST_ROUNDS=1 VP_TEST_STAND_IN=1 "${vg[@]}" "$tmp/test_voiceprint" "$vg_model
 "${vg[@]}" "$tmp/identify_speaker" -p metadata "$vg_model" "$audio/1034-test.flac" "${enroll_args[@]}" \
   >/dev/null
 "${vg[@]}" "$tmp/identify_speakers" -p metadata "$vg_model" "$audio" >/dev/null
+mkdir -p "$tmp/diar-test-vg"
+VP_TEST_STAND_IN=1 "${vg[@]}" "$tmp/test_diarizer" "$vg_model" metadata "$vad_model" \
+  "$root/voiceprint-core/tests/fixtures/audio/speech_2s.flac" - - "$tmp/diar-test-vg"
 mkdir -p "$tmp/image-test-vg"
 VP_TEST_ROUNDS=1 "${vg[@]}" "$tmp/test_image" "$images" "$tmp/image-test-vg"
 "${vg[@]}" "$tmp/test_image_cpp" "$images" "$tmp/image-test-vg"

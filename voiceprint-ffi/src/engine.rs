@@ -27,7 +27,9 @@ use crate::strings::{string_list_into_raw, vp_string_list};
 /// serialised so none is lost. Only `vp_engine_free` needs exclusive use.
 #[allow(non_camel_case_types)]
 pub struct vp_engine {
-    inner: Voiceprints,
+    /// Shared with the diarizers that name their speakers from it
+    /// (`vp_diarizer_set_known`).
+    pub(crate) inner: Arc<Voiceprints>,
 }
 
 /// Settings of an engine. Start from `vp_engine_config_default()`.
@@ -126,13 +128,16 @@ pub unsafe extern "C" fn vp_engine_new(
         let encoder: Arc<dyn SpeakerEncoder> = encoder.inner.clone();
         let store: Arc<dyn VectorStore> = store.inner.clone();
         let inner = Voiceprints::with_config(encoder, store, config)?;
-        *out = Box::into_raw(Box::new(vp_engine { inner }));
+        *out = Box::into_raw(Box::new(vp_engine {
+            inner: Arc::new(inner),
+        }));
         Ok(())
     })
 }
 
 /// Frees an engine. NULL is a no-op. The store is closed once neither this
-/// engine nor its store handle holds it.
+/// engine, nor its store handle, nor a diarizer given it with
+/// `vp_diarizer_set_known` holds it.
 ///
 /// # Safety
 /// `engine` is NULL or a live handle not freed yet, not in use by any thread.

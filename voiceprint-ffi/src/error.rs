@@ -14,6 +14,9 @@ pub(crate) enum FfiError {
     Core(voiceprint_core::Error),
     /// A required pointer argument was NULL.
     NullPointer(&'static str),
+    /// Something asked for that the library does not have (no built-in
+    /// gender classifier for a model); the text says what.
+    NotFound(String),
     /// A string argument was not UTF-8.
     InvalidUtf8 {
         /// The argument's name.
@@ -28,6 +31,7 @@ impl FfiError {
         match self {
             FfiError::Core(e) => e.kind().into(),
             FfiError::NullPointer(_) => vp_status::NullPointer,
+            FfiError::NotFound(_) => vp_status::NotFound,
             FfiError::InvalidUtf8 { .. } => vp_status::InvalidUtf8,
         }
     }
@@ -38,6 +42,7 @@ impl FfiError {
             FfiError::NullPointer(name) => {
                 format!("argument `{name}` is NULL; pass a valid pointer")
             }
+            FfiError::NotFound(what) => what.clone(),
             FfiError::InvalidUtf8 { name, valid_up_to } => format!(
                 "argument `{name}` is not valid UTF-8 (bad byte at offset {valid_up_to}); \
                  strings passed to voiceprint must be NUL-terminated UTF-8"

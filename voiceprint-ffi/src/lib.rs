@@ -11,11 +11,12 @@
 //!   results through out-pointers; `vp_last_error_message()` gives the
 //!   calling thread's last message. Pointer outs are set to NULL first, so
 //!   a failed call leaves nothing to free.
-//! - Handles (`vp_speaker_encoder`, `vp_store`, `vp_engine`,
-//!   `vp_image_encoder`, `vp_image_index`) are opaque, made by a
+//! - Handles (`vp_speaker_encoder`, `vp_store`, `vp_engine`, `vp_vad`,
+//!   `vp_diarizer`, `vp_gender_classifier`, `vp_image_encoder`,
+//!   `vp_image_index`) are opaque, made by a
 //!   constructor and freed by their `_free`, which accepts NULL.
 //! - Results the library allocates (`vp_embedding`, `vp_matches`,
-//!   `vp_speaker`, `vp_image_record`, `vp_image_tensor`, `vp_string_list`,
+//!   `vp_speaker`, `vp_diarization`, `vp_subtitles`, `vp_image_record`, `vp_image_tensor`, `vp_string_list`,
 //!   ...) are freed by their own `_free`.
 //! - Strings in are borrowed, NUL-terminated UTF-8; buffers in are borrowed
 //!   for the duration of the call only.
@@ -29,10 +30,13 @@ mod args;
 mod owned;
 
 pub mod audio_input;
+pub mod diarization;
+pub mod diarizer;
 pub mod embedding;
 pub mod encoder;
 pub mod engine;
 pub mod error;
+pub mod gender;
 pub mod image_encoder;
 pub mod image_index;
 pub mod image_input;
@@ -47,3 +51,5 @@ pub mod speaker;
 pub mod status;
 pub mod store;
 pub mod strings;
+pub mod subtitles;
+pub mod vad;

@@ -20,6 +20,22 @@ impl<P, K> Owned<P, K> {
         Box::into_raw(Box::new(Owned { public, keep })).cast()
     }
 
+    /// The kept values behind a pointer [`into_raw`](Self::into_raw) made:
+    /// what functions taking a result back (RTTM, JSON, enrol a cluster)
+    /// read instead of the C view.
+    ///
+    /// # Safety
+    /// `ptr` is NULL or was returned by `Owned::<P, K>::into_raw` with the
+    /// same `P` and `K`, and outlives `'a` unfreed.
+    pub(crate) unsafe fn keep<'a>(ptr: *const P) -> Option<&'a K>
+    where
+        P: 'a,
+    {
+        // SAFETY: per the contract a non-NULL `ptr` is the start of a live
+        // `Owned<P, K>` (public is at offset 0 of a repr(C) struct).
+        unsafe { ptr.cast::<Owned<P, K>>().as_ref() }.map(|o| &o.keep)
+    }
+
     /// Frees what [`into_raw`](Self::into_raw) made; NULL is a no-op.
     ///
     /// # Safety
@@ -57,6 +73,9 @@ mod tests {
         unsafe {
             let v = &*raw;
             assert_eq!(std::slice::from_raw_parts(v.data, v.len), &[1, 2, 3]);
+            let kept = Owned::<View, Vec<u32>>::keep(raw).unwrap();
+            assert_eq!(kept.as_ptr(), v.data);
+            assert!(Owned::<View, Vec<u32>>::keep(std::ptr::null()).is_none());
             Owned::<View, Vec<u32>>::free(raw);
             Owned::<View, Vec<u32>>::free(std::ptr::null_mut());
         }

@@ -1,4 +1,5 @@
-//! Strings out: C strings made from Rust text, and `vp_string_list`.
+//! Strings out: C strings made from Rust text, one library-owned string
+//! (`vp_string_free`), and `vp_string_list`.
 
 use std::ffi::{c_char, CString};
 
@@ -14,6 +15,32 @@ pub(crate) fn c_string(text: impl Into<Vec<u8>>) -> CString {
         // No NUL is left before `cut`, so this cannot fail; an empty
         // string would be the harmless fallback.
         CString::new(bytes).unwrap_or_default()
+    })
+}
+
+/// Moves `text` into a library-owned C string for C to free with
+/// `vp_string_free` (RTTM, JSON; an interior NUL, which these texts never
+/// hold, would cut it).
+pub(crate) fn string_into_raw(text: String) -> *mut c_char {
+    c_string(text).into_raw()
+}
+
+/// Frees a string the library returned through a `char **out` (RTTM,
+/// JSON). NULL is a no-op.
+///
+/// # Safety
+/// `text` is NULL or a string returned by the library that way, not freed
+/// yet (not a string of a result struct nor of a handle, which their own
+/// `_free` releases).
+#[no_mangle]
+pub unsafe extern "C" fn vp_string_free(text: *mut c_char) {
+    crate::error::ffi_get((), || {
+        if !text.is_null() {
+            // SAFETY: per this function's contract it came from
+            // `CString::into_raw` in `string_into_raw` and is freed once.
+            drop(unsafe { CString::from_raw(text) });
+        }
+        Some(())
     })
 }
 
@@ -77,6 +104,17 @@ mod tests {
             assert_eq!(texts, ["alice", "bob"]);
             vp_string_list_free(raw);
             vp_string_list_free(std::ptr::null_mut());
+        }
+    }
+
+    #[test]
+    fn owned_strings_round_trip_and_free() {
+        let raw = string_into_raw("SPEAKER x".to_string());
+        // SAFETY: `raw` is a live string made just above, freed once.
+        unsafe {
+            assert_eq!(CStr::from_ptr(raw).to_str().unwrap(), "SPEAKER x");
+            vp_string_free(raw);
+            vp_string_free(std::ptr::null_mut());
         }
     }
 

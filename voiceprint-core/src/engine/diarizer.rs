@@ -39,7 +39,9 @@ const SUBTITLE_SLACK_SECONDS: f64 = 0.5;
 /// Who spoke when: diarizes audio of any length, with or without subtitles,
 /// and names the speakers it knows.
 ///
-/// `Send + Sync`; one instance can serve many threads.
+/// `Send + Sync`; one instance can serve many threads. Cloning is cheap
+/// (the models are shared): bindings change a copy with `with_known` /
+/// `with_gender` and keep the original when that fails.
 ///
 /// ```no_run
 /// use std::sync::Arc;
@@ -55,6 +57,7 @@ const SUBTITLE_SLACK_SECONDS: f64 = 0.5;
 /// }
 /// # Ok::<(), voiceprint_core::Error>(())
 /// ```
+#[derive(Clone)]
 pub struct Diarizer {
     encoder: Arc<dyn SpeakerEncoder>,
     vad: Arc<SileroVad>,
