@@ -786,14 +786,11 @@ typedef struct vp_diarizer_config {
    */
   float known_threshold;
   /**
-   * Subtitle lines with less speech than this (seconds) take the nearest
-   * cluster instead of taking part in clustering.
+   * Seconds of each speaker's speech its voiceprint (the centroid
+   * reported, matched to known voices, classified for gender) and its
+   * pitch are computed from.
    */
-  float min_cluster_seconds;
-  /**
-   * Seconds of each speaker's speech the pitch estimate looks at.
-   */
-  float pitch_seconds;
+  float speaker_seconds;
   /**
    * Silero VAD: probability at or above which a frame is speech.
    */

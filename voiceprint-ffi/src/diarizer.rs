@@ -80,11 +80,10 @@ pub struct vp_diarizer_config {
     /// Cosine score a cluster needs to be a known voice; NaN uses the
     /// known-voices engine's threshold.
     pub known_threshold: f32,
-    /// Subtitle lines with less speech than this (seconds) take the nearest
-    /// cluster instead of taking part in clustering.
-    pub min_cluster_seconds: f32,
-    /// Seconds of each speaker's speech the pitch estimate looks at.
-    pub pitch_seconds: f32,
+    /// Seconds of each speaker's speech its voiceprint (the centroid
+    /// reported, matched to known voices, classified for gender) and its
+    /// pitch are computed from.
+    pub speaker_seconds: f32,
     /// Silero VAD: probability at or above which a frame is speech.
     pub vad_threshold: f32,
     /// Silero VAD: probability below which speech ends; NaN is
@@ -125,8 +124,7 @@ pub extern "C" fn vp_diarizer_config_default() -> vp_diarizer_config {
         max_extend_seconds: d.max_extend_seconds,
         noise_floor_percentile: d.noise_floor_percentile,
         known_threshold: nan_none(d.known_threshold),
-        min_cluster_seconds: d.min_cluster_seconds,
-        pitch_seconds: d.pitch_seconds,
+        speaker_seconds: d.speaker_seconds,
         vad_threshold: d.vad.threshold,
         vad_neg_threshold: nan_none(d.vad.neg_threshold),
         min_speech_ms: d.vad.min_speech_ms,
@@ -146,6 +144,7 @@ fn config_arg(c: &vp_diarizer_config) -> FfiResult<DiarizerConfig> {
             min_speech_ms: c.min_speech_ms,
             min_silence_ms: c.min_silence_ms,
             speech_pad_ms: c.speech_pad_ms,
+            ..DiarizerConfig::default().vad
         },
         window_seconds: c.window_seconds,
         hop_seconds: c.hop_seconds,
@@ -161,8 +160,7 @@ fn config_arg(c: &vp_diarizer_config) -> FfiResult<DiarizerConfig> {
         max_extend_seconds: c.max_extend_seconds,
         noise_floor_percentile: c.noise_floor_percentile,
         known_threshold: threshold_arg(c.known_threshold),
-        min_cluster_seconds: c.min_cluster_seconds,
-        pitch_seconds: c.pitch_seconds,
+        speaker_seconds: c.speaker_seconds,
         decode: DecodeOptions {
             max_bytes: c.max_bytes,
             max_seconds: c.max_seconds,

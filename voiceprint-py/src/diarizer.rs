@@ -139,14 +139,14 @@ impl Diarizer {
         encoder, vad, *, known=None, gender=GenderChoice::Builtin, method=None, threshold=None,
         window_seconds=None, hop_seconds=None, p_percentile=None, max_auto_speakers=None,
         bridge_seconds=None, extend_margin_db=EdgeMargin::Default, max_extend_seconds=None,
-        noise_floor_percentile=None, known_threshold=None, min_cluster_seconds=None,
-        pitch_seconds=None, vad_threshold=None, vad_neg_threshold=None, min_speech_ms=None,
+        noise_floor_percentile=None, known_threshold=None,
+        speaker_seconds=None, vad_threshold=None, vad_neg_threshold=None, min_speech_ms=None,
         min_silence_ms=None, speech_pad_ms=None, max_bytes=None, max_seconds=None
     ), text_signature = "(encoder, vad, *, known=None, gender='builtin', method=None, threshold=None, \
         window_seconds=None, hop_seconds=None, p_percentile=None, max_auto_speakers=None, \
         bridge_seconds=None, extend_margin_db=<core default>, max_extend_seconds=None, \
-        noise_floor_percentile=None, known_threshold=None, min_cluster_seconds=None, \
-        pitch_seconds=None, vad_threshold=None, vad_neg_threshold=None, min_speech_ms=None, \
+        noise_floor_percentile=None, known_threshold=None, \
+        speaker_seconds=None, vad_threshold=None, vad_neg_threshold=None, min_speech_ms=None, \
         min_silence_ms=None, speech_pad_ms=None, max_bytes=None, max_seconds=None)")]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -166,8 +166,7 @@ impl Diarizer {
         max_extend_seconds: Option<f32>,
         noise_floor_percentile: Option<f32>,
         known_threshold: Option<f32>,
-        min_cluster_seconds: Option<f32>,
-        pitch_seconds: Option<f32>,
+        speaker_seconds: Option<f32>,
         vad_threshold: Option<f32>,
         vad_neg_threshold: Option<f32>,
         min_speech_ms: Option<u32>,
@@ -184,6 +183,7 @@ impl Diarizer {
                 min_speech_ms: min_speech_ms.unwrap_or(d.vad.min_speech_ms),
                 min_silence_ms: min_silence_ms.unwrap_or(d.vad.min_silence_ms),
                 speech_pad_ms: speech_pad_ms.unwrap_or(d.vad.speech_pad_ms),
+                ..d.vad
             },
             window_seconds: window_seconds.unwrap_or(d.window_seconds),
             hop_seconds: hop_seconds.unwrap_or(d.hop_seconds),
@@ -206,8 +206,7 @@ impl Diarizer {
             max_extend_seconds: max_extend_seconds.unwrap_or(d.max_extend_seconds),
             noise_floor_percentile: noise_floor_percentile.unwrap_or(d.noise_floor_percentile),
             known_threshold: known_threshold.or(d.known_threshold),
-            min_cluster_seconds: min_cluster_seconds.unwrap_or(d.min_cluster_seconds),
-            pitch_seconds: pitch_seconds.unwrap_or(d.pitch_seconds),
+            speaker_seconds: speaker_seconds.unwrap_or(d.speaker_seconds),
             decode: DecodeOptions {
                 max_bytes: max_bytes.unwrap_or(d.decode.max_bytes),
                 max_seconds: max_seconds.unwrap_or(d.decode.max_seconds),
@@ -350,8 +349,7 @@ impl Diarizer {
         d.set_item("max_extend_seconds", c.max_extend_seconds)?;
         d.set_item("noise_floor_percentile", c.noise_floor_percentile)?;
         d.set_item("known_threshold", c.known_threshold)?;
-        d.set_item("min_cluster_seconds", c.min_cluster_seconds)?;
-        d.set_item("pitch_seconds", c.pitch_seconds)?;
+        d.set_item("speaker_seconds", c.speaker_seconds)?;
         d.set_item("vad_threshold", c.vad.threshold)?;
         d.set_item("vad_neg_threshold", c.vad.neg_threshold)?;
         d.set_item("min_speech_ms", c.vad.min_speech_ms)?;

@@ -11,7 +11,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use super::diarizer_config::{DiarizeOptions, DiarizerConfig};
-use super::diarizer_speakers::{describe_speakers, SpeakerEvidence};
+use super::diarizer_speakers::{describe_speakers, Described, SpeakerEvidence};
 use crate::audio::Audio;
 use crate::cluster::{cluster, reassign_to_centroids, ClusterOptions};
 use crate::diarization::{
@@ -76,6 +76,10 @@ impl std::fmt::Debug for Diarizer {
             .finish()
     }
 }
+
+/// The clustered speech of one run: embedded windows, their labels and
+/// weights (seconds of speech), and the turns at 10 ms.
+type SpeechTurns = (Embedded, Vec<usize>, Vec<f32>, Vec<Turn>);
 
 /// Embedded windows of one run: where they are, their vectors, their weights.
 struct Embedded {
@@ -254,7 +258,7 @@ impl Diarizer {
         speech: &[Range<usize>],
         options: &DiarizeOptions<'_>,
         progress: &dyn Fn(f32) -> Result<()>,
-    ) -> Result<Option<(Embedded, Vec<usize>, Vec<f32>, Vec<Turn>)>> {
+    ) -> Result<Option<SpeechTurns>> {
         let samples = audio.samples();
         let cfg = &self.config;
         let length = seconds_to_samples(cfg.window_seconds);
@@ -419,7 +423,11 @@ impl Diarizer {
         evidence: &SpeakerEvidence<'_>,
         turns: Vec<(Turn, Option<u32>)>,
     ) -> Result<Diarization> {
-        let (speakers, names, confidences) = describe_speakers(
+        let Described {
+            speakers,
+            names,
+            confidences,
+        } = describe_speakers(
             evidence,
             &turns,
             self.encoder.as_ref(),

@@ -36,8 +36,17 @@ pub(crate) struct SpeakerEvidence<'a> {
     pub weights: &'a [f32],
 }
 
-/// Speakers in order of first speech, the name of each cluster label (the
-/// `SPEAKER_NN` label or the matched known voice), and a confidence per turn.
+/// What [`describe_speakers`] finds.
+pub(crate) struct Described {
+    /// Speakers in order of first speech.
+    pub speakers: Vec<Speaker>,
+    /// The name of each cluster label: `SPEAKER_NN` or the matched known voice.
+    pub names: Vec<String>,
+    /// A confidence per turn.
+    pub confidences: Vec<f32>,
+}
+
+/// Summarises the clusters behind `turns`.
 pub(crate) fn describe_speakers(
     ev: &SpeakerEvidence<'_>,
     turns: &[(Turn, Option<u32>)],
@@ -46,7 +55,7 @@ pub(crate) fn describe_speakers(
     known_threshold: Option<f32>,
     gender: Option<&GenderClassifier>,
     config: &DiarizerConfig,
-) -> Result<(Vec<Speaker>, Vec<String>, Vec<f32>)> {
+) -> Result<Described> {
     let rows: Vec<&[f32]> = ev.vectors.iter().map(Vec::as_slice).collect();
     let k = ev
         .labels
@@ -142,7 +151,11 @@ pub(crate) fn describe_speakers(
             best_candidate: best[c].clone(),
         });
     }
-    Ok((speakers, names, confidences))
+    Ok(Described {
+        speakers,
+        names,
+        confidences,
+    })
 }
 
 /// The speech of cluster `c` (the union of its windows' cores), its
@@ -175,6 +188,9 @@ fn speaker_speech(ev: &SpeakerEvidence<'_>, c: usize, budget: usize) -> Vec<f32>
     out
 }
 
+/// Per cluster label: the known voice it was matched to, and its best candidate.
+type KnownMatches = (Vec<Option<KnownVoice>>, Vec<Option<KnownVoice>>);
+
 /// Matches clusters to enrolled voices one to one (Hungarian), keeping
 /// pairs at or above the threshold; also returns each cluster's best
 /// candidate. Candidates come from a top-k search per cluster, so a store
@@ -184,7 +200,7 @@ fn match_known(
     cents: &[Vec<f32>],
     order: &[usize],
     threshold: Option<f32>,
-) -> Result<(Vec<Option<KnownVoice>>, Vec<Option<KnownVoice>>)> {
+) -> Result<KnownMatches> {
     let k = cents.len();
     let threshold = threshold.unwrap_or_else(|| engine.threshold() - CLUSTER_THRESHOLD_OFFSET);
     let mut matched = vec![None; k];
