@@ -29,8 +29,8 @@ impl Window {
 /// samples, the last one ending at the region's end. A region no longer
 /// than `length` is one window: its core is the region, its span the
 /// region widened into the neighbouring silence (never into another
-/// region) towards `length`, and in any case to at least `min_span`
-/// samples (the encoder's shortest input), within `0..total`.
+/// region) towards `length`. Every span is at least `min_span` samples
+/// (the encoder's shortest input) where `0..total` has room.
 ///
 /// ```
 /// use voiceprint_core::diarization::plan_windows;
@@ -74,9 +74,16 @@ pub fn plan_windows(
         let mut start = r.start;
         loop {
             let end = start + length;
+            // Windows shorter than the encoder takes (a tiny `length`) are
+            // widened like short regions, but may then cross a pause.
+            let span = if length < min_span {
+                widen(start..end, min_span, 0, total)
+            } else {
+                start..end
+            };
             out.push(Window {
                 core: start..end,
-                span: start..end,
+                span,
                 region,
             });
             if end >= r.end {
