@@ -135,10 +135,20 @@ fn run(
     match options.method {
         ClusterMethod::Agglomerative => agglomerative(affinity, weights, options.threshold, lo, hi),
         ClusterMethod::Spectral => {
-            let hi = if options.count.max.is_none() && options.count.exact.is_none() {
+            let free = options.count.exact.is_none();
+            let hi = if options.count.max.is_none() && free {
                 hi.min(options.max_auto_speakers.max(lo))
             } else {
                 hi
+            };
+            // After the refinement the first eigenvalue towers over the rest,
+            // so an eigengap search from 1 nearly always answers 1: like
+            // spectralcluster's users (min_clusters=2), look from 2 unless
+            // the caller allows a single speaker explicitly.
+            let lo = if free && options.count.min.is_none() && hi >= 2 {
+                lo.max(2)
+            } else {
+                lo
             };
             spectral(affinity, options.p_percentile, lo, hi)
         }

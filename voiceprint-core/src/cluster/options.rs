@@ -9,7 +9,9 @@ pub enum ClusterMethod {
     Agglomerative,
     /// Spectral clustering of a refined cosine affinity, the speaker count
     /// from the largest eigengap (Wang et al., "Speaker Diarization with
-    /// LSTM", ICASSP 2018).
+    /// LSTM", ICASSP 2018). Without `min`, it looks for at least two
+    /// speakers (the first eigengap of a refined affinity is nearly always
+    /// the largest); give `min: Some(1)` to allow one.
     Spectral,
 }
 

@@ -130,7 +130,12 @@ impl SileroVad {
         let audio16 = audio.resample(SAMPLE_RATE)?;
         let samples = audio16.samples();
         let probs = self.probabilities_16k(samples)?;
-        let segs = speech_segments(&probs, FRAME, SAMPLE_RATE, samples.len(), opts);
+        let segs: Vec<SpeechSegment> =
+            speech_segments(&probs, FRAME, SAMPLE_RATE, samples.len(), opts)
+                .into_iter()
+                .map(|s| trim_digital_silence(samples, s))
+                .filter(|s| !s.is_empty())
+                .collect();
         let crossfade = SAMPLE_RATE as usize * opts.crossfade_ms as usize / 1000;
         let out = join_speech(samples, &segs, crossfade);
         let seconds = out.len() as f32 / SAMPLE_RATE as f32;
@@ -142,4 +147,34 @@ impl SileroVad {
         }
         Audio::from_mono(out, SAMPLE_RATE)
     }
+}
+
+/// Below this RMS (about -70 dBFS) a 10 ms frame is digital silence, not
+/// room tone: no recording's noise floor is that low.
+const DIGITAL_SILENCE_RMS: f32 = 3e-4;
+/// 10 ms at 16 kHz.
+const TRIM_FRAME: usize = 160;
+
+/// A segment without the digital silence at its edges. The padding around
+/// Silero's segments recovers soft onsets and decays; where the audio
+/// around the speech is digital zeros (a padded upload, a gated stem) it
+/// would instead hand the speaker model silence the speech never had, and
+/// GE2E's voiceprint moves with silence at the ends.
+fn trim_digital_silence(samples: &[f32], seg: SpeechSegment) -> SpeechSegment {
+    let end_limit = seg.end.min(samples.len());
+    let silent = |range: std::ops::Range<usize>| {
+        let frame = &samples[range];
+        frame.is_empty()
+            || (frame.iter().map(|x| x * x).sum::<f32>() / frame.len() as f32).sqrt()
+                < DIGITAL_SILENCE_RMS
+    };
+    let mut start = seg.start.min(end_limit);
+    while start + TRIM_FRAME <= end_limit && silent(start..start + TRIM_FRAME) {
+        start += TRIM_FRAME;
+    }
+    let mut end = end_limit;
+    while end >= start + TRIM_FRAME && silent(end - TRIM_FRAME..end) {
+        end -= TRIM_FRAME;
+    }
+    SpeechSegment { start, end }
 }
