@@ -322,15 +322,8 @@ impl Diarizer {
         else {
             return Ok(empty());
         };
-        let evidence = SpeakerEvidence {
-            audio,
-            windows: &emb.windows,
-            vectors: &emb.vectors,
-            labels: &labels,
-            weights: &weights,
-        };
         let turns: Vec<(Turn, Option<u32>)> = turns.into_iter().map(|t| (t, None)).collect();
-        self.finish(&evidence, turns)
+        self.finish(audio, &emb, &labels, &weights, turns)
     }
 
     /// Subtitle mode: the speech is diarized as without subtitles, then
@@ -377,14 +370,7 @@ impl Diarizer {
         if lines.is_empty() {
             return Ok(empty());
         }
-        let evidence = SpeakerEvidence {
-            audio,
-            windows: &emb.windows,
-            vectors: &emb.vectors,
-            labels: &labels,
-            weights: &weights,
-        };
-        self.finish(&evidence, lines)
+        self.finish(audio, &emb, &labels, &weights, lines)
     }
 
     fn cluster_options(&self, options: &DiarizeOptions<'_>) -> ClusterOptions {
@@ -420,9 +406,19 @@ impl Diarizer {
     /// Summarises speakers, matches known voices and builds the segments.
     fn finish(
         &self,
-        evidence: &SpeakerEvidence<'_>,
+        audio: &Audio,
+        emb: &Embedded,
+        labels: &[usize],
+        weights: &[f32],
         turns: Vec<(Turn, Option<u32>)>,
     ) -> Result<Diarization> {
+        let evidence = &SpeakerEvidence {
+            audio,
+            windows: &emb.windows,
+            vectors: &emb.vectors,
+            labels,
+            weights,
+        };
         let Described {
             speakers,
             names,
