@@ -9,6 +9,7 @@ mod resegment;
 mod result;
 mod rttm;
 mod srt;
+mod text_file;
 mod windows;
 
 pub use metrics::{corpus_der, diarization_error_rate, DerComponents, DerReport, SpeakerTurn};

@@ -96,16 +96,8 @@ pub fn parse_rttm(text: &str) -> Result<Vec<RttmTurn>> {
 /// Errors: [`Error::Io`] when it cannot be read, [`Error::Malformed`].
 pub fn read_rttm(path: impl AsRef<Path>) -> Result<Vec<RttmTurn>> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1;
-        malformed(line, "not UTF-8 text")
-    })?;
-    parse_rttm(text)
+    let text = super::text_file::read_utf8(path, WHAT, "not UTF-8 text")?;
+    parse_rttm(&text)
 }
 
 /// Groups turns by file id (an RTTM file may hold many recordings), each

@@ -128,16 +128,9 @@ pub fn parse_srt(text: &str) -> Result<Vec<Subtitle>> {
 /// (also for text that is not UTF-8) as in [`parse_srt`].
 pub fn read_srt(path: impl AsRef<Path>) -> Result<Vec<Subtitle>> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1;
-        malformed(line, "not UTF-8 text; convert the file to UTF-8")
-    })?;
-    parse_srt(text)
+    let text =
+        super::text_file::read_utf8(path, WHAT, "not UTF-8 text; convert the file to UTF-8")?;
+    parse_srt(&text)
 }
 
 /// Cues for callers who have plain `(start, end)` spans in seconds: cue
