@@ -130,16 +130,12 @@ fn decode_guarded(
     input: &Input<'_>,
     opts: &DecodeOptions,
 ) -> Result<Audio> {
-    catch_unwind(AssertUnwindSafe(|| decode(source, input, opts))).unwrap_or_else(|_| {
-        Err(Error::CorruptInput {
-            what: "audio",
-            detail: "the decoder failed on malformed data".into(),
-        })
-    })
+    let (mono, rate) = decode_guarded_into::<Vec<f32>>(source, input, opts)?;
+    Audio::from_mono(mono, rate)
 }
 
 /// What is known about an input before symphonia sees it.
-struct Input<'a> {
+pub(super) struct Input<'a> {
     /// Encoded size.
     byte_len: u64,
     /// A WAV from a pipe: its declared length is a placeholder.
@@ -151,7 +147,7 @@ struct Input<'a> {
 impl<'a> Input<'a> {
     /// Look at the first bytes; refuse a WAV header's absurd sample rate
     /// before symphonia meets it (see [`wav_header`]).
-    fn new(byte_len: u64, head: &[u8], path: Option<&'a Path>) -> Result<Input<'a>> {
+    pub(super) fn new(byte_len: u64, head: &[u8], path: Option<&'a Path>) -> Result<Input<'a>> {
         let wav = wav_header::parse(head);
         if let Some(rate) = wav.as_ref().and_then(|h| h.sample_rate) {
             check_sample_rate(rate)?;
@@ -164,8 +160,56 @@ impl<'a> Input<'a> {
     }
 }
 
-/// Probe, pick the first audio track, decode it straight into one mono `Vec`.
-fn decode(source: Box<dyn MediaSource>, input: &Input<'_>, opts: &DecodeOptions) -> Result<Audio> {
+/// Where decoded buffers go: one mono `Vec` for the speech path, one plane
+/// per channel for the style path ([`super::MultichannelAudio`]).
+pub(super) trait Sink: Default {
+    /// Room for `frames` more frames.
+    fn reserve(&mut self, frames: usize);
+    /// Append one decoded buffer.
+    fn append(&mut self, decoded: &AudioBufferRef<'_>) -> Result<()>;
+    /// Frames held so far.
+    fn frames(&self) -> usize;
+    /// Keep the first `frames` frames.
+    fn truncate(&mut self, frames: usize);
+}
+
+impl Sink for Vec<f32> {
+    fn reserve(&mut self, frames: usize) {
+        Vec::reserve(self, frames);
+    }
+    fn append(&mut self, decoded: &AudioBufferRef<'_>) -> Result<()> {
+        append_mono(decoded, self);
+        Ok(())
+    }
+    fn frames(&self) -> usize {
+        self.len()
+    }
+    fn truncate(&mut self, frames: usize) {
+        Vec::truncate(self, frames);
+    }
+}
+
+/// Decode `source` into `S`, with the policy of the module docs; returns the
+/// frames and the sample rate.
+pub(super) fn decode_guarded_into<S: Sink>(
+    source: Box<dyn MediaSource>,
+    input: &Input<'_>,
+    opts: &DecodeOptions,
+) -> Result<(S, u32)> {
+    catch_unwind(AssertUnwindSafe(|| decode::<S>(source, input, opts))).unwrap_or_else(|_| {
+        Err(Error::CorruptInput {
+            what: "audio",
+            detail: "the decoder failed on malformed data".into(),
+        })
+    })
+}
+
+/// Probe, pick the first audio track, decode it straight into the sink.
+fn decode<S: Sink>(
+    source: Box<dyn MediaSource>,
+    input: &Input<'_>,
+    opts: &DecodeOptions,
+) -> Result<(S, u32)> {
     let path = input.path;
     let stream = MediaSourceStream::new(source, Default::default());
     // Gapless: MP3 (LAME/Xing) and Vorbis encoder delay and padding are
@@ -215,7 +259,8 @@ fn decode(source: Box<dyn MediaSource>, input: &Input<'_>, opts: &DecodeOptions)
         .unwrap_or(0)
         .min(input.byte_len.saturating_mul(MAX_RESERVE_FRAMES_PER_BYTE))
         .min(sample_rate.map_or(u64::MAX, |r| opts.max_frames(r)));
-    let mut mono: Vec<f32> = Vec::with_capacity(usize::try_from(reserve).unwrap_or(0));
+    let mut sink = S::default();
+    sink.reserve(usize::try_from(reserve).unwrap_or(0));
 
     loop {
         let packet = match reader.next_packet() {
@@ -244,9 +289,9 @@ fn decode(source: Box<dyn MediaSource>, input: &Input<'_>, opts: &DecodeOptions)
             }
             Some(_) => {}
         }
-        append_mono(&decoded, &mut mono);
-        if mono.len() as u64 > opts.max_frames(rate) {
-            let frames = declared_frames.unwrap_or(0).max(mono.len() as u64);
+        sink.append(&decoded)?;
+        if sink.frames() as u64 > opts.max_frames(rate) {
+            let frames = declared_frames.unwrap_or(0).max(sink.frames() as u64);
             return Err(Error::AudioTooLong {
                 seconds: (frames as f64 / f64::from(rate)) as f32,
                 maximum: opts.max_seconds,
@@ -254,7 +299,7 @@ fn decode(source: Box<dyn MediaSource>, input: &Input<'_>, opts: &DecodeOptions)
         }
     }
 
-    let decoded_frames = mono.len() as u64;
+    let decoded_frames = sink.frames() as u64;
     match declared_frames {
         Some(declared) if decoded_frames < declared => {
             return Err(Error::CorruptInput {
@@ -266,10 +311,10 @@ fn decode(source: Box<dyn MediaSource>, input: &Input<'_>, opts: &DecodeOptions)
         }
         // AAC decodes whole 1024-frame blocks; the MP4 track duration
         // (`mdhd`) says where the audio ends, the rest is encoder padding.
-        Some(declared) => mono.truncate(usize::try_from(declared).unwrap_or(usize::MAX)),
+        Some(declared) => sink.truncate(usize::try_from(declared).unwrap_or(usize::MAX)),
         None => {}
     }
-    if mono.is_empty() {
+    if sink.frames() == 0 {
         return Err(Error::EmptyInput { what: "audio" });
     }
     let Some(sample_rate) = sample_rate else {
@@ -278,7 +323,7 @@ fn decode(source: Box<dyn MediaSource>, input: &Input<'_>, opts: &DecodeOptions)
             detail: "the stream never states its sample rate".into(),
         });
     };
-    Audio::from_mono(mono, sample_rate)
+    Ok((sink, sample_rate))
 }
 
 /// Average one decoded buffer to mono, converting from its sample format
