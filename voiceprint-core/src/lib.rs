@@ -39,6 +39,7 @@ pub mod image;
 pub mod runtime;
 pub mod score;
 pub mod store;
+pub mod style;
 pub mod vad;
 
 pub use audio::{Audio, DecodeOptions};
