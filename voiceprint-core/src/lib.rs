@@ -11,7 +11,8 @@
 //! | extractors | [`embed`] (`SpeakerEncoder`, `ModelSpec`, presets; `ImageEncoder`, `ImageModelSpec`) |
 //! | store | [`store`] (`MemoryStore`, `SqliteStore`) |
 //! | scoring | [`score`] (cosine, EER, threshold at FAR, AS-norm, assignment), [`cluster`] (agglomerative, spectral), [`gender`] |
-//! | engines | [`engine`] (`Voiceprints`, `Diarizer`, `ImageIndex`); [`diarization`] (results, RTTM, SRT, DER) |
+//! | engines | [`engine`] (`Voiceprints`, `Diarizer`, `ImageIndex`, `StyleMatcher`, `StyleIndex`); [`diarization`] (results, RTTM, SRT, DER) |
+//! | style | [`style`] (EBU R128 loudness, true peak, spectra, comparison) |
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -54,7 +55,8 @@ pub use embed::{
 };
 pub use engine::{
     DiarizeOptions, Diarizer, DiarizerConfig, EnrollOutcome, Identification, ImageIndex,
-    ImageRecord, SpeakerInfo, VerifyOutcome, Voiceprints, VoiceprintsConfig,
+    ImageRecord, SpeakerInfo, StyleIndex, StyleInput, StyleMatch, StyleMatcher, VerifyOutcome,
+    Voiceprints, VoiceprintsConfig,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use gender::{Gender, GenderClassifier, GenderPrediction, GenderTrainOptions};
