@@ -80,7 +80,8 @@ pub struct StyleAnalysis {
     /// Long-term level per 1/3-octave band (see [`third_octave_centres`]),
     /// dBFS, floored at [`BAND_FLOOR_DB`].
     pub band_levels_db: Vec<f32>,
-    /// Mean log-mel spectrum of the mono mix, dB.
+    /// Mean log-mel spectrum of the mono mix, dB (frames of `mel.n_fft`
+    /// without overlap).
     pub mel_db_mean: Vec<f32>,
 }
 
@@ -109,9 +110,9 @@ impl StyleAnalysis {
     /// The fixed-length style vector, version [`STYLE_VECTOR_VERSION`].
     ///
     /// Level-free by construction: band levels relative to their mean over
-    /// the valid bands, clamped to ±30 dB, in units of 3 dB (bands past
-    /// Nyquist read -30 dB); crest factor, PLR and loudness range in 3 dB
-    /// units around 12, 12 and 6 dB; correlation × 3 around 0.5;
+    /// the valid bands, clamped to ±30 dB (bands past Nyquist read -30 dB),
+    /// octave-smoothed, in units of 3 dB; crest factor, PLR and loudness
+    /// range in 1.5 dB units around 12, 12 and 6 dB; correlation × 3 around 0.5;
     /// side-to-mid ratio clamped to [-40, 0] dB in 6 dB units around -20.
     /// Euclidean distance between two vectors is the style distance
     /// [`crate::StyleIndex::nearest`] ranks by.
@@ -127,18 +128,27 @@ impl StyleAnalysis {
         } else {
             live.iter().sum::<f32>() / live.len() as f32
         };
+        let rel: Vec<f32> = (0..self.band_levels_db.len().min(30))
+            .map(|i| {
+                if i < valid && !live.is_empty() {
+                    (self.band_levels_db[i] - mean).clamp(-30.0, 30.0)
+                } else {
+                    -30.0
+                }
+            })
+            .collect();
+        // Octave smoothing (each band with its two neighbours, edges
+        // repeated): a style is a broad tonal balance, and single 1/3-octave
+        // bands mostly follow the notes being played.
         let mut v = Vec::with_capacity(STYLE_VECTOR_DIM);
-        for (i, &l) in self.band_levels_db.iter().enumerate() {
-            let rel = if i < valid && !live.is_empty() {
-                (l - mean).clamp(-30.0, 30.0)
-            } else {
-                -30.0
-            };
-            v.push(rel / 3.0);
+        for i in 0..rel.len() {
+            let lo = rel[i.saturating_sub(1)];
+            let hi = rel[(i + 1).min(rel.len() - 1)];
+            v.push((lo + rel[i] + hi) / 9.0);
         }
         v.resize(30, -10.0);
         let unit = |x: Option<f64>, centre: f64, lo: f64, hi: f64| -> f32 {
-            x.map_or(0.0, |x| ((x.clamp(lo, hi) - centre) / 3.0) as f32)
+            x.map_or(0.0, |x| ((x.clamp(lo, hi) - centre) / 1.5) as f32)
         };
         v.push(unit(self.crest_factor_db, 12.0, 0.0, 40.0));
         v.push(unit(self.plr_db(), 12.0, 0.0, 40.0));
@@ -191,7 +201,13 @@ pub fn analyze(audio: &MultichannelAudio, opts: &StyleOptions) -> Result<StyleAn
     };
     let band_levels_db = band_levels_db(&planes, audio.sample_rate())?;
     let mono = audio.to_mono()?;
-    let mel = log_mel_spectrogram(mono.samples(), audio.sample_rate(), &opts.mel)?;
+    // A mean needs no overlapping frames: hop = n_fft, a quarter of the
+    // work of the comparison's frame-aligned hop.
+    let mean_opts = MelOptions {
+        hop: opts.mel.n_fft,
+        ..opts.mel.clone()
+    };
+    let mel = log_mel_spectrogram(mono.samples(), audio.sample_rate(), &mean_opts)?;
     let frames = mel.nrows().max(1) as f32;
     let mel_db_mean = mel
         .columns()

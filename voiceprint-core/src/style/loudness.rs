@@ -1,10 +1,13 @@
 //! EBU R128 / ITU-R BS.1770-4 loudness, loudness range (EBU Tech 3342),
-//! sample and true peak (BS.1770-4 Annex 2), overloads and clipping, with
-//! the `ebur128` crate (the Rust port of libebur128).
+//! sample and true peak (BS.1770-4 Annex 2), overloads and clipping.
+//! Gated loudness comes from the `ebur128` crate (the Rust port of
+//! libebur128); true peak from [`super::true_peak`], which is flatter
+//! and, interpolating only where a peak can be, several times faster.
 
 use ebur128::{Channel, EbuR128, Mode};
 use serde::{Deserialize, Serialize};
 
+use super::true_peak::TruePeakMeter;
 use crate::audio::{ChannelPosition, MultichannelAudio};
 use crate::{Error, Result};
 
@@ -51,7 +54,8 @@ pub struct Loudness {
     pub loudness_range_note: Option<String>,
     /// Sample peak per channel, linear (1.0 is full scale).
     pub sample_peak: Vec<f64>,
-    /// True peak per channel (4x oversampled below 96 kHz), linear.
+    /// True peak per channel (4x oversampled below 96 kHz), linear; never
+    /// below the sample peak.
     pub true_peak: Vec<f64>,
     /// Overloads and clipping.
     pub overload: Overload,
@@ -145,7 +149,7 @@ pub fn measure_loudness(audio: &MultichannelAudio, ceiling_dbtp: f64) -> Result<
     let mut meter = EbuR128::new(
         channels as u32,
         rate,
-        Mode::I | Mode::LRA | Mode::M | Mode::S | Mode::SAMPLE_PEAK | Mode::TRUE_PEAK,
+        Mode::I | Mode::LRA | Mode::M | Mode::S,
     )
     .map_err(meter_error)?;
     let positions = audio.layout().positions();
@@ -164,7 +168,10 @@ pub fn measure_loudness(audio: &MultichannelAudio, ceiling_dbtp: f64) -> Result<
     let mut short_term_max = f64::NEG_INFINITY;
     let mut short_term_curve = Vec::with_capacity(frames / chunk + 1);
     let mut momentary_curve = Vec::with_capacity(frames / chunk + 1);
-    let (mut blocks, mut blocks_over, mut block_peak, mut chunks_in_block) = (0usize, 0usize, 0.0f64, 0);
+    // Sample peak of every 100 ms chunk and channel: the true-peak pass
+    // below interpolates only where these say it could matter.
+    let mut energies: Vec<f64> = Vec::with_capacity(frames / chunk + 1);
+    let mut chunk_peaks: Vec<Vec<f32>> = vec![Vec::with_capacity(frames / chunk + 1); channels];
     let mut start = 0;
     while start < frames {
         let end = (start + chunk).min(frames);
@@ -173,23 +180,80 @@ pub fn measure_loudness(audio: &MultichannelAudio, ceiling_dbtp: f64) -> Result<
             .map(|p| p.get(start..end).unwrap_or(&[]))
             .collect();
         meter.add_frames_planar_f32(&slices).map_err(meter_error)?;
-        let m = meter.loudness_momentary().map_err(meter_error)?;
-        let s = meter.loudness_shortterm().map_err(meter_error)?;
+        // Momentary and short-term loudness from the energies of the last
+        // 4 and 30 chunks (zero before the start, as libebur128's buffer
+        // is): the same windows `loudness_momentary` / `_shortterm` read,
+        // without re-summing 3 s of samples every 100 ms.
+        let window = meter.loudness_window(100).map_err(meter_error)?;
+        energies.push(if window.is_finite() {
+            10f64.powf((window + 0.691) / 10.0)
+        } else {
+            0.0
+        });
+        let recent = |n: usize| -> f64 {
+            let sum: f64 = energies.iter().rev().take(n).sum();
+            let e = sum / n as f64;
+            if e > 0.0 {
+                -0.691 + 10.0 * e.log10()
+            } else {
+                f64::NEG_INFINITY
+            }
+        };
+        let (m, s) = (recent(4), recent(30));
         momentary_max = momentary_max.max(m);
         short_term_max = short_term_max.max(s);
         momentary_curve.push(m as f32);
         short_term_curve.push(s as f32);
-        for c in 0..channels {
-            block_peak = block_peak.max(meter.prev_true_peak(c as u32).map_err(meter_error)?);
-        }
-        chunks_in_block += 1;
-        if chunks_in_block == 4 || end == frames {
-            blocks += 1;
-            blocks_over += usize::from(block_peak > ceiling);
-            block_peak = 0.0;
-            chunks_in_block = 0;
+        for (peaks, slice) in chunk_peaks.iter_mut().zip(&slices) {
+            peaks.push(slice.iter().fold(0.0f32, |a, s| a.max(s.abs())));
         }
         start = end;
+    }
+    let chunk_span = |i: usize| (i * chunk, ((i + 1) * chunk).min(frames));
+
+    let mut tp_meter = TruePeakMeter::new(rate);
+    let sample_peak: Vec<f64> = chunk_peaks
+        .iter()
+        .map(|p| f64::from(p.iter().fold(0.0f32, |a, &b| a.max(b))))
+        .collect();
+    let mut true_peak = Vec::with_capacity(channels);
+    for (plane, peaks) in planes.iter().zip(&chunk_peaks) {
+        let mut tp = peaks.iter().fold(0.0f32, |a, &b| a.max(b));
+        for (i, &p) in peaks.iter().enumerate() {
+            if tp_meter.bound(p) > tp {
+                let (s, e) = chunk_span(i);
+                tp = tp.max(tp_meter.span_peak(plane, s, e));
+            }
+        }
+        true_peak.push(f64::from(tp));
+    }
+
+    // 400 ms blocks (four chunks) over the ceiling, by true peak.
+    let ceiling_f32 = ceiling as f32;
+    let n_chunks = chunk_peaks.first().map_or(0, Vec::len);
+    let (mut blocks, mut blocks_over) = (0usize, 0usize);
+    for first in (0..n_chunks).step_by(4) {
+        let last = (first + 4).min(n_chunks);
+        blocks += 1;
+        let mut over = false;
+        for (plane, peaks) in planes.iter().zip(&chunk_peaks) {
+            let p = peaks
+                .get(first..last)
+                .unwrap_or(&[])
+                .iter()
+                .fold(0.0f32, |a, &b| a.max(b));
+            if p > ceiling_f32 {
+                over = true;
+            } else if tp_meter.bound(p) > ceiling_f32 {
+                let (s, _) = chunk_span(first);
+                let (_, e) = chunk_span(last - 1);
+                over = tp_meter.span_peak(plane, s, e) > ceiling_f32;
+            }
+            if over {
+                break;
+            }
+        }
+        blocks_over += usize::from(over);
     }
 
     let integrated = finite(meter.loudness_global().map_err(meter_error)?);
@@ -209,14 +273,6 @@ pub fn measure_loudness(audio: &MultichannelAudio, ceiling_dbtp: f64) -> Result<
     } else {
         (finite(meter.loudness_range().map_err(meter_error)?), None)
     };
-    let mut sample_peak = Vec::with_capacity(channels);
-    let mut true_peak = Vec::with_capacity(channels);
-    for c in 0..channels as u32 {
-        sample_peak.push(meter.sample_peak(c).map_err(meter_error)?);
-        true_peak.push(meter.true_peak(c).map_err(meter_error)?);
-    }
-
-    let ceiling_f32 = ceiling as f32;
     let full_scale = 1.0 - 1.0 / 32_768.0;
     let mut over = 0usize;
     let mut clipped = 0usize;

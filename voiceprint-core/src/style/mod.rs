@@ -35,6 +35,7 @@ mod compare;
 mod dynamics;
 mod loudness;
 mod spectrum;
+mod true_peak;
 
 pub use analysis::{analyze, StyleAnalysis, StyleOptions, STYLE_VECTOR_DIM, STYLE_VECTOR_VERSION};
 pub use bands::{
