@@ -16,6 +16,7 @@ mod image_encoder;
 mod image_index;
 mod image_input;
 mod image_profile;
+mod progress;
 mod runtime;
 mod score;
 mod store;
