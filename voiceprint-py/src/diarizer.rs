@@ -4,7 +4,7 @@
 //! the progress callback.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -19,6 +19,7 @@ use crate::encoder::SpeakerEncoder;
 use crate::engine::{EnrollResult, Voiceprints};
 use crate::errors::{to_py, IntoPyResult};
 use crate::gender::GenderClassifier;
+use crate::progress::Callback;
 use crate::subtitles::SubtitleSource;
 
 /// The `gender=` argument: `"builtin"` (the head shipped for the encoder's
@@ -81,33 +82,6 @@ fn count(name: &'static str, v: Option<i64>) -> PyResult<Option<usize>> {
         })
     })
     .transpose()
-}
-
-/// The progress callback as core calls it, from the thread that released
-/// the GIL: takes the GIL back, calls Python, and keeps an exception the
-/// callback raised so that `run` re-raises it instead of `CancelledError`.
-/// Without a callback it still lets Ctrl-C stop the run.
-struct Callback {
-    func: Option<Py<PyAny>>,
-    error: Mutex<Option<PyErr>>,
-}
-
-impl Callback {
-    fn report(&self, fraction: f32) -> bool {
-        Python::attach(|py| {
-            let go = match &self.func {
-                Some(f) => f.call1(py, (fraction,)).and_then(|r| {
-                    let r = r.bind(py);
-                    Ok(r.is_none() || r.is_truthy()?)
-                }),
-                None => py.check_signals().map(|()| true),
-            };
-            go.unwrap_or_else(|e| {
-                *self.error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                false
-            })
-        })
-    }
 }
 
 /// Who spoke when: diarizes audio of any length, with or without
@@ -271,19 +245,9 @@ impl Diarizer {
             min: count("min_speakers", min_speakers)?,
             max: count("max_speakers", max_speakers)?,
         };
-        if let Some(f) = &progress {
-            if !f.bind(py).is_callable() {
-                return Err(pyo3::exceptions::PyTypeError::new_err(
-                    "progress must be a callable taking the fraction done (0 to 1)",
-                ));
-            }
-        }
+        let callback = Callback::new(py, progress)?;
         let input = OwnedInput::extract(audio, sample_rate)?;
         let subtitles = subtitles.map(SubtitleSource::extract).transpose()?;
-        let callback = Callback {
-            func: progress,
-            error: Mutex::new(None),
-        };
         let inner = self.inner.clone();
         let result = py.detach(|| {
             let cues = subtitles.map(SubtitleSource::resolve).transpose()?;
@@ -297,11 +261,7 @@ impl Diarizer {
                 },
             )
         });
-        if let Some(e) = callback
-            .error
-            .into_inner()
-            .unwrap_or_else(|p| p.into_inner())
-        {
+        if let Some(e) = callback.into_error() {
             return Err(e);
         }
         Diarization::new(py, result.py()?)

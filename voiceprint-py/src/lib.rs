@@ -16,9 +16,11 @@ mod image_encoder;
 mod image_index;
 mod image_input;
 mod image_profile;
+mod progress;
 mod runtime;
 mod score;
 mod store;
+mod style;
 mod subtitles;
 
 #[pymodule]
@@ -54,5 +56,14 @@ fn _voiceprint(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(subtitles::parse_srt, m)?)?;
     m.add_function(wrap_pyfunction!(subtitles::read_srt, m)?)?;
     m.add_function(wrap_pyfunction!(subtitles::subtitles_from_spans, m)?)?;
+    m.add_class::<style::StyleMatcher>()?;
+    m.add_class::<style::StyleAnalysis>()?;
+    m.add_class::<style::StyleComparison>()?;
+    m.add_class::<style::Overload>()?;
+    m.add_class::<style::StyleIndex>()?;
+    m.add_class::<style::StyleMatch>()?;
+    m.add_function(wrap_pyfunction!(style::analyze, m)?)?;
+    m.add_function(wrap_pyfunction!(style::log_mel_spectrogram, m)?)?;
+    m.add_function(wrap_pyfunction!(style::third_octave_bands, m)?)?;
     Ok(())
 }

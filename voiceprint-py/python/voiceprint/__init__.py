@@ -22,6 +22,13 @@ Images: ``ImageEncoder`` (any ONNX vision model plus a preprocessing profile:
 keras-mobilenetv2, torchvision, clip or a dict) and ``ImageIndex`` (embed, add,
 search) take paths, ``bytes`` of a JPEG/PNG/WebP/BMP/GIF/TIFF file, PIL images
 or numpy uint8 arrays HxW / HxWx3 / HxWx4.
+
+Mix and master style: ``analyze(audio)`` gives a ``StyleAnalysis`` (EBU R128
+loudness and LRA, true peak, overloads, crest factor, stereo image, 1/3-octave
+spectrum, log-mel mean) of every channel; ``StyleMatcher().compare(mix,
+master)`` a ``StyleComparison`` (gain to match, EQ curve, STFT distances);
+``StyleIndex`` a library of reference styles searched by ``nearest``. Arrays
+here are float32 / float64, 1-D mono or 2-D ``[frames, channels]``.
 """
 from ._voiceprint import (  # noqa: F401
     AudioTooLongError,
@@ -81,6 +88,17 @@ from ._voiceprint import (  # noqa: F401
     ImageMatch,
     ImageRecord,
     image_profile,
+)
+from ._voiceprint import (  # noqa: F401
+    Overload,
+    StyleAnalysis,
+    StyleComparison,
+    StyleIndex,
+    StyleMatch,
+    StyleMatcher,
+    analyze,
+    log_mel_spectrogram,
+    third_octave_bands,
 )
 
 __all__ = [name for name in dir() if not name.startswith("_")] + ["__version__"]
