@@ -122,7 +122,9 @@ impl ChannelLayout {
             n => {
                 return Err(Error::UnsupportedFormat {
                     what: "channel layout",
-                    detail: format!("{n} channels: supported are 1 to {MAX_CHANNELS} (mono to 7.1)"),
+                    detail: format!(
+                        "{n} channels: supported are 1 to {MAX_CHANNELS} (mono to 7.1)"
+                    ),
                 })
             }
         };
@@ -279,11 +281,7 @@ impl MultichannelAudio {
         if layout.len() != channels.len() {
             return Err(Error::invalid_argument(
                 "layout",
-                format!(
-                    "{} positions for {} channels",
-                    layout.len(),
-                    channels.len()
-                ),
+                format!("{} positions for {} channels", layout.len(), channels.len()),
             ));
         }
         if let Some(index) = channels
@@ -317,7 +315,7 @@ impl MultichannelAudio {
         sample_rate: u32,
     ) -> Result<MultichannelAudio> {
         let layout = ChannelLayout::default_for(channels)?;
-        if interleaved.len() % channels != 0 {
+        if !interleaved.len().is_multiple_of(channels) {
             return Err(Error::invalid_argument(
                 "samples",
                 format!(

@@ -11,7 +11,9 @@ use super::binding::{check_store_binding, now_ms};
 use super::diarizer_config::Progress;
 use super::style_matcher::{StyleInput, StyleMatcher};
 use crate::store::{MemoryStore, Record, RecordMeta, VectorStore};
-use crate::style::{compare_analyses, StyleAnalysis, StyleComparison, STYLE_VECTOR_DIM, STYLE_VECTOR_VERSION};
+use crate::style::{
+    compare_analyses, StyleAnalysis, StyleComparison, STYLE_VECTOR_DIM, STYLE_VECTOR_VERSION,
+};
 use crate::{Error, Result};
 
 /// Radius the style vectors are lifted onto the unit sphere with (see
@@ -42,7 +44,10 @@ fn lift(x: &[f32]) -> Vec<f32> {
     let norm2: f64 = x.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / r2;
     let a = -norm2 / 2.0;
     let b = (1.0 - norm2 - a * a).max(0.0).sqrt();
-    let mut v: Vec<f32> = x.iter().map(|&v| (f64::from(v) / LIFT_RADIUS) as f32).collect();
+    let mut v: Vec<f32> = x
+        .iter()
+        .map(|&v| (f64::from(v) / LIFT_RADIUS) as f32)
+        .collect();
     v.push(a as f32);
     v.push(b as f32);
     v
@@ -175,10 +180,7 @@ impl StyleIndex {
         labels.insert(ANALYSIS_LABEL.into(), json);
         let _guard = self.write_lock.lock();
         let now = now_ms();
-        let created = self
-            .store
-            .get(id)?
-            .map_or(now, |r| r.meta.created_at_ms);
+        let created = self.store.get(id)?.map_or(now, |r| r.meta.created_at_ms);
         self.store.upsert(Record {
             id: id.to_string(),
             vector: lift(&analysis.style_vector()),
@@ -276,7 +278,10 @@ impl StyleIndex {
         let q = target.style_vector();
         let q_norm2: f64 = q.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>()
             / (LIFT_RADIUS * LIFT_RADIUS);
-        let mut query: Vec<f32> = q.iter().map(|&v| (f64::from(v) / LIFT_RADIUS) as f32).collect();
+        let mut query: Vec<f32> = q
+            .iter()
+            .map(|&v| (f64::from(v) / LIFT_RADIUS) as f32)
+            .collect();
         query.push(1.0);
         query.push(0.0);
         let hits = self.store.search(&query, k, None)?;
@@ -318,13 +323,25 @@ mod tests {
     #[test]
     fn the_lift_ranks_by_euclidean_distance() {
         let xs: Vec<Vec<f32>> = (0..40)
-            .map(|i| (0..5).map(|j| ((i * 7 + j * 13) % 17) as f32 / 3.0 - 2.5).collect())
+            .map(|i| {
+                (0..5)
+                    .map(|j| ((i * 7 + j * 13) % 17) as f32 / 3.0 - 2.5)
+                    .collect()
+            })
             .collect();
         let q: Vec<f32> = vec![0.3, -1.0, 2.0, 0.0, 1.5];
-        let mut query: Vec<f32> = q.iter().map(|&v| (f64::from(v) / LIFT_RADIUS) as f32).collect();
+        let mut query: Vec<f32> = q
+            .iter()
+            .map(|&v| (f64::from(v) / LIFT_RADIUS) as f32)
+            .collect();
         query.extend([1.0, 0.0]);
         let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
-        let dist = |x: &[f32]| x.iter().zip(&q).map(|(a, b)| (a - b) * (a - b)).sum::<f32>();
+        let dist = |x: &[f32]| {
+            x.iter()
+                .zip(&q)
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f32>()
+        };
         let mut by_dot: Vec<usize> = (0..xs.len()).collect();
         by_dot.sort_by(|&a, &b| dot(&lift(&xs[b]), &query).total_cmp(&dot(&lift(&xs[a]), &query)));
         let mut by_dist: Vec<usize> = (0..xs.len()).collect();

@@ -4,9 +4,7 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use crate::audio::{DecodeOptions, MultichannelAudio};
-use crate::style::{
-    analyze, compare_with_analyses, StyleAnalysis, StyleComparison, StyleOptions,
-};
+use crate::style::{analyze, compare_with_analyses, StyleAnalysis, StyleComparison, StyleOptions};
 use crate::Result;
 
 /// Audio for the style path: a file, its bytes, or decoded channels.

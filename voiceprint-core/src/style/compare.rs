@@ -128,10 +128,7 @@ pub fn compare_analyses(target: &StyleAnalysis, reference: &StyleAnalysis) -> St
         .collect();
     let present: Vec<f32> = raw.iter().flatten().copied().collect();
     let offset = shared_offset(&present);
-    let eq_curve_db = raw
-        .iter()
-        .map(|d| d.map_or(0.0, |d| d - offset))
-        .collect();
+    let eq_curve_db = raw.iter().map(|d| d.map_or(0.0, |d| d - offset)).collect();
     let mut notes = Vec::new();
     if target.sample_rate != reference.sample_rate {
         notes.push(format!(
@@ -159,7 +156,9 @@ pub fn compare_analyses(target: &StyleAnalysis, reference: &StyleAnalysis) -> St
         gain_to_match_db: gain,
         target_true_peak_dbtp: t.true_peak_dbtp(),
         reference_true_peak_dbtp: r.true_peak_dbtp(),
-        matched_true_peak_dbtp: gain.map(|g| t.true_peak_dbtp() + g).filter(|v| v.is_finite()),
+        matched_true_peak_dbtp: gain
+            .map(|g| t.true_peak_dbtp() + g)
+            .filter(|v| v.is_finite()),
         target_overload_block_ratio: t.overload.block_ratio,
         reference_overload_block_ratio: r.overload.block_ratio,
         target_overload_sample_ratio: t.overload.sample_ratio,
@@ -223,8 +222,9 @@ pub fn compare_with_analyses(
     };
     let (mut t, r) = (mono(target)?, mono(reference)?);
     if target.sample_rate() != reference.sample_rate() {
-        cmp.notes
-            .push(format!("spectral distances measured at {rate} Hz after resampling"));
+        cmp.notes.push(format!(
+            "spectral distances measured at {rate} Hz after resampling"
+        ));
     }
     if target.num_channels() > 1 || reference.num_channels() > 1 {
         cmp.notes
@@ -261,7 +261,11 @@ mod tests {
         for (i, v) in d.iter_mut().take(8).enumerate() {
             *v += 4.0 - i as f32 * 0.4;
         }
-        assert!((shared_offset(&d) + 1.2).abs() < 0.05, "{}", shared_offset(&d));
+        assert!(
+            (shared_offset(&d) + 1.2).abs() < 0.05,
+            "{}",
+            shared_offset(&d)
+        );
         assert_eq!(shared_offset(&[]), 0.0);
     }
 }

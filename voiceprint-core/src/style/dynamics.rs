@@ -64,7 +64,10 @@ pub fn rms_dbfs(audio: &MultichannelAudio) -> f64 {
         if p == ChannelPosition::Lfe {
             continue;
         }
-        sum += plane.iter().map(|&s| f64::from(s) * f64::from(s)).sum::<f64>();
+        sum += plane
+            .iter()
+            .map(|&s| f64::from(s) * f64::from(s))
+            .sum::<f64>();
         n += plane.len();
     }
     10.0 * (sum / n.max(1) as f64).log10()

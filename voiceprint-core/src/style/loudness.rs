@@ -164,7 +164,8 @@ pub fn measure_loudness(audio: &MultichannelAudio, ceiling_dbtp: f64) -> Result<
     let mut short_term_max = f64::NEG_INFINITY;
     let mut short_term_curve = Vec::with_capacity(frames / chunk + 1);
     let mut momentary_curve = Vec::with_capacity(frames / chunk + 1);
-    let (mut blocks, mut blocks_over, mut block_peak, mut chunks_in_block) = (0usize, 0usize, 0.0f64, 0);
+    let (mut blocks, mut blocks_over, mut block_peak, mut chunks_in_block) =
+        (0usize, 0usize, 0.0f64, 0);
     let mut start = 0;
     while start < frames {
         let end = (start + chunk).min(frames);

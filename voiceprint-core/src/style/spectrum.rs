@@ -233,7 +233,9 @@ mod tests {
 
     #[test]
     fn equal_signals_are_at_zero_distance_and_a_gain_is_not() {
-        let x: Vec<f32> = (0..20_000).map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5).collect();
+        let x: Vec<f32> = (0..20_000)
+            .map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5)
+            .collect();
         let half: Vec<f32> = x.iter().map(|v| v * 0.5).collect();
         let d = multi_resolution_stft_distance(&x, &x, &default_resolutions()).unwrap();
         assert_eq!(d.spectral_convergence, 0.0);
@@ -264,7 +266,10 @@ mod tests {
                 crate::features::slaney_mel_to_hz(lo + (hi - lo) * i as f64 / 65.0)
             })
             .collect();
-        assert!(centres[peak] < 3000.0 && centres[peak + 2] > 3000.0, "peak bin {peak}");
+        assert!(
+            centres[peak] < 3000.0 && centres[peak + 2] > 3000.0,
+            "peak bin {peak}"
+        );
         assert!(log_mel_spectrogram(&[], rate, &MelOptions::default()).is_err());
     }
 }
