@@ -9,18 +9,19 @@
  *    thread's last error text. Pointer outs are set to NULL first, so a failed
  *    call leaves nothing to free.
  *  - Handles (vp_speaker_encoder, vp_store, vp_engine, vp_vad, vp_diarizer,
- *    vp_gender_classifier, vp_image_encoder, vp_image_index) are opaque, made by a constructor and freed by their
+ *    vp_gender_classifier, vp_image_encoder, vp_image_index, vp_style_index) are opaque, made by a constructor and freed by their
  *    _free function, which accepts NULL.
  *  - Results the library allocates (vp_embedding, vp_embeddings, vp_matches,
  *    vp_speaker, vp_diarization, vp_subtitles, vp_image_record,
- *    vp_image_tensor, vp_string_list) are read-only and freed by their own
+ *    vp_image_tensor, vp_string_list, vp_style_analysis, vp_style_comparison,
+ *    vp_style_matches) are read-only and freed by their own
  *    _free; strings returned through a char ** by vp_string_free.
  *  - Strings in are borrowed, NUL-terminated UTF-8; buffers in are borrowed
  *    for the duration of the call only.
  *  - Every function checks its pointers and strings and catches internal
  *    panics: bad input gives a status, never a crash.
- *  - Thread safety is stated per handle: an engine or an image index may be
- *    used by many threads at once.
+ *  - Thread safety is stated per handle: an engine, an image index or a style
+ *    index may be used by many threads at once.
  *
  * Example:
  *   vp_speaker_encoder *enc = NULL; vp_store *store = NULL; vp_engine *vp = NULL;
@@ -48,6 +49,14 @@
  *   vp_image_index_add(index, "sku-123", &img, NULL, 0, NULL);
  *   vp_image up = vp_image_bytes(upload, upload_len);
  *   vp_image_index_search(index, &up, 5, NULL, 0, &m);
+ *
+ * Mix and master style (loudness, true peak, spectrum; no model needed):
+ *   vp_style_comparison *c = NULL;
+ *   if (vp_style_compare_files("mix.wav", "master.flac", NULL, &c) == VP_STATUS_OK &&
+ *       c->has_gain_to_match)
+ *     printf("gain %+.1f dB
+", c->gain_to_match_db);
+ *   vp_style_comparison_free(c);
  * (check every vp_status in real code; see examples/c/.)
  */
 
@@ -564,6 +573,17 @@ typedef struct vp_speaker_encoder vp_speaker_encoder;
  * of them is freed.
  */
 typedef struct vp_store vp_store;
+
+/**
+ * A library of reference styles: one style vector per reference (bound
+ * to the style vector's version), each with its analysis, in memory or
+ * in a SQLite file; searched for the references nearest in style.
+ *
+ * Thread safety: every function taking a `const vp_style_index *` may be
+ * called from many threads at once on the same handle (adds and removes
+ * are serialised inside). Only `vp_style_index_free` needs exclusive use.
+ */
+typedef struct vp_style_index vp_style_index;
 
 /**
  * Silero VAD (`models/silero_vad.onnx`): where the speech is.
@@ -1337,6 +1357,411 @@ typedef struct vp_image_record {
    */
   size_t labels_len;
 } vp_image_record;
+
+/**
+ * How style figures are measured. Start from `vp_style_options_default()`
+ * and change fields; functions taking a `const vp_style_options *` also
+ * accept NULL for the defaults.
+ */
+typedef struct vp_style_options {
+  /**
+   * True-peak ceiling the overload figures count against, dBTP (-1,
+   * the EBU R128 streaming ceiling); finite.
+   */
+  double ceiling_dbtp;
+  /**
+   * Bins of the log-mel spectrum (64, Slaney scale as librosa), 1..=512.
+   */
+  size_t mel_bins;
+} vp_style_options;
+
+/**
+ * Overload figures against the true-peak ceiling.
+ */
+typedef struct vp_style_overload {
+  /**
+   * The ceiling, dBTP (the options' `ceiling_dbtp`).
+   */
+  double ceiling_dbtp;
+  /**
+   * Share of samples (all channels) whose magnitude exceeds the ceiling, in [0, 1].
+   */
+  double sample_ratio;
+  /**
+   * Share of consecutive 400 ms blocks whose true peak exceeds it, in [0, 1].
+   */
+  double block_ratio;
+  /**
+   * Number of 400 ms blocks (the last may be shorter).
+   */
+  size_t blocks;
+  /**
+   * Samples at digital full scale (|x| >= 1 - 2^-15) in runs of two or
+   * more in one channel: the flat tops of clipping.
+   */
+  size_t clipped_samples;
+  /**
+   * Whether the input shows clipping (`clipped_samples > 0`).
+   */
+  bool clipped;
+} vp_style_overload;
+
+/**
+ * Every style figure of one signal: what a mastering engineer's meter
+ * reads (EBU R128 / ITU-R BS.1770-4 loudness, EBU Tech 3342 loudness
+ * range, true peak) and the long-term spectrum. Levels read `-INFINITY`
+ * in silence, never NaN.
+ *
+ * Owned by the library: read it, do not modify it, free it with
+ * `vp_style_analysis_free` (every array and string inside goes with it).
+ * It may be read by several threads at once.
+ */
+typedef struct vp_style_analysis {
+  /**
+   * Sample rate, Hz (the file's; nothing is resampled).
+   */
+  uint32_t sample_rate;
+  /**
+   * Number of channels.
+   */
+  size_t channels;
+  /**
+   * NUL-terminated channel layout, the channel positions in order, e.g.
+   * `"L R"` or `"L R C LFE Ls Rs"`.
+   */
+  const char *layout;
+  /**
+   * Duration, seconds.
+   */
+  double duration_secs;
+  /**
+   * Gated integrated loudness, LUFS; `-INFINITY` when nothing passes the
+   * -70 LUFS absolute gate (silence).
+   */
+  double integrated_lufs;
+  /**
+   * Highest momentary (400 ms) loudness, read every 100 ms, LUFS;
+   * `-INFINITY` in silence.
+   */
+  double momentary_max_lufs;
+  /**
+   * Highest short-term (3 s) loudness, read every 100 ms, LUFS;
+   * `-INFINITY` in silence.
+   */
+  double short_term_max_lufs;
+  /**
+   * Whether there is a loudness range (EBU Tech 3342).
+   */
+  bool has_loudness_range;
+  /**
+   * Loudness range, LU; NaN when `has_loudness_range` is false.
+   */
+  double loudness_range_lu;
+  /**
+   * NUL-terminated reason there is no loudness range (too short,
+   * silent, ...); NULL when there is one.
+   */
+  const char *loudness_range_note;
+  /**
+   * Highest true peak over the channels (4x oversampled below 96 kHz),
+   * dBTP; `-INFINITY` in digital silence.
+   */
+  double true_peak_dbtp;
+  /**
+   * Highest sample peak over the channels, dBFS; `-INFINITY` in digital silence.
+   */
+  double sample_peak_dbfs;
+  /**
+   * True peak per channel, linear (1.0 is full scale), `channels` values.
+   */
+  const double *true_peak;
+  /**
+   * Sample peak per channel, linear, `channels` values.
+   */
+  const double *sample_peak;
+  /**
+   * Whether there is a peak-to-loudness ratio (not in silence).
+   */
+  bool has_plr;
+  /**
+   * Peak-to-loudness ratio (true peak minus integrated loudness), dB;
+   * NaN when `has_plr` is false.
+   */
+  double plr_db;
+  /**
+   * Whether there is a crest factor (not in silence).
+   */
+  bool has_crest_factor;
+  /**
+   * Sample peak to RMS over the channels other than LFE, dB; NaN when
+   * `has_crest_factor` is false.
+   */
+  double crest_factor_db;
+  /**
+   * RMS level over the channels other than LFE, dBFS; `-INFINITY` in
+   * digital silence.
+   */
+  double rms_dbfs;
+  /**
+   * Overloads and clipping.
+   */
+  struct vp_style_overload overload;
+  /**
+   * Whether the layout has a front left/right pair (stereo image below).
+   */
+  bool has_stereo;
+  /**
+   * Correlation of the front pair: 1 mono, 0 unrelated, -1 polarity
+   * inverted (0 when a channel is silent); NaN without `has_stereo`.
+   */
+  double correlation;
+  /**
+   * Side-to-mid energy of the front pair, dB (how wide the mix is,
+   * floored at -100); NaN without `has_stereo`.
+   */
+  double side_to_mid_db;
+  /**
+   * Number of 1/3-octave bands in `bands_hz` and `band_levels_db`.
+   */
+  size_t band_count;
+  /**
+   * Centre frequencies of the bands, Hz (base-10 1/3 octaves, nominal 25 Hz to 20 kHz).
+   */
+  const float *bands_hz;
+  /**
+   * Long-term level per band, dBFS, floored at -150 (digital silence;
+   * bands above the Nyquist frequency read the floor).
+   */
+  const float *band_levels_db;
+  /**
+   * Number of values in `mel_db_mean` (the options' `mel_bins`).
+   */
+  size_t mel_bins;
+  /**
+   * Mean log-mel spectrum of the mono mix, dB.
+   */
+  const float *mel_db_mean;
+  /**
+   * Number of values in each loudness curve.
+   */
+  size_t curve_len;
+  /**
+   * Time between curve values, seconds (0.1).
+   */
+  double curve_step_secs;
+  /**
+   * Short-term loudness every `curve_step_secs`, LUFS (`-INFINITY` in silence).
+   */
+  const float *short_term_curve;
+  /**
+   * Momentary loudness every `curve_step_secs`, LUFS (`-INFINITY` in silence).
+   */
+  const float *momentary_curve;
+} vp_style_analysis;
+
+/**
+ * What differs between a target and a reference. Differences read
+ * *target minus reference* (a positive `lra_difference_lu`: the target is
+ * more dynamic) except the EQ curve and the gain, which say what to do to
+ * the target: *reference minus target*.
+ *
+ * Owned by the library: read it, do not modify it. One returned by
+ * `vp_style_compare_files` is freed with `vp_style_comparison_free`; one
+ * inside a `vp_style_matches` goes with the matches. It may be read by
+ * several threads at once.
+ */
+typedef struct vp_style_comparison {
+  /**
+   * Whether both signals have an integrated loudness (neither is silent).
+   */
+  bool has_loudness_error;
+  /**
+   * Integrated loudness of the target minus the reference, LU; NaN
+   * without `has_loudness_error`.
+   */
+  double loudness_error_lu;
+  /**
+   * Whether there is a gain to match (neither signal is silent).
+   */
+  bool has_gain_to_match;
+  /**
+   * Gain that brings the target to the reference's loudness, dB; NaN
+   * without `has_gain_to_match`.
+   */
+  double gain_to_match_db;
+  /**
+   * Target's highest true peak, dBTP; `-INFINITY` in silence.
+   */
+  double target_true_peak_dbtp;
+  /**
+   * Reference's highest true peak, dBTP; `-INFINITY` in silence.
+   */
+  double reference_true_peak_dbtp;
+  /**
+   * The target's true peak once the matching gain is applied, dBTP:
+   * above the ceiling, matching needs a limiter. `-INFINITY` when there
+   * is no gain to match.
+   */
+  double matched_true_peak_dbtp;
+  /**
+   * Target's share of 400 ms blocks over the ceiling.
+   */
+  double target_overload_block_ratio;
+  /**
+   * Reference's share of 400 ms blocks over the ceiling.
+   */
+  double reference_overload_block_ratio;
+  /**
+   * Target's share of samples over the ceiling.
+   */
+  double target_overload_sample_ratio;
+  /**
+   * Reference's share of samples over the ceiling.
+   */
+  double reference_overload_sample_ratio;
+  /**
+   * Whether both signals have a loudness range.
+   */
+  bool has_lra_difference;
+  /**
+   * Loudness range difference, LU; NaN without `has_lra_difference`.
+   */
+  double lra_difference_lu;
+  /**
+   * Whether both signals have a peak-to-loudness ratio.
+   */
+  bool has_plr_difference;
+  /**
+   * Peak-to-loudness ratio difference, dB; NaN without `has_plr_difference`.
+   */
+  double plr_difference_db;
+  /**
+   * Whether both signals have a crest factor.
+   */
+  bool has_crest_factor_difference;
+  /**
+   * Crest factor difference, dB; NaN without `has_crest_factor_difference`.
+   */
+  double crest_factor_difference_db;
+  /**
+   * Whether both signals have a front left/right pair (the two stereo
+   * differences below).
+   */
+  bool has_stereo;
+  /**
+   * Correlation difference; NaN without `has_stereo`.
+   */
+  double correlation_difference;
+  /**
+   * Side-to-mid ratio difference, dB; NaN without `has_stereo`.
+   */
+  double side_to_mid_difference_db;
+  /**
+   * Number of bands in `bands_hz` and `eq_curve_db`: the 1/3-octave
+   * bands below both signals' Nyquist frequency.
+   */
+  size_t band_count;
+  /**
+   * Centre frequencies of the bands, Hz.
+   */
+  const float *bands_hz;
+  /**
+   * Reference minus target per band, dB, level-free: the offset most
+   * bands share (`eq_offset_db`) is taken out, so a shelf reads as the
+   * shelf and a gain as nothing. Bands silent in either signal read 0.
+   */
+  const float *eq_curve_db;
+  /**
+   * The level offset removed from the curve, dB.
+   */
+  float eq_offset_db;
+  /**
+   * Whether the multi-resolution STFT distance was measured (it needs
+   * both signals' audio: not in a `vp_style_index_nearest_file` match).
+   */
+  bool has_stft_distance;
+  /**
+   * STFT spectral convergence after loudness matching (0 for equal
+   * magnitudes); NaN without `has_stft_distance`.
+   */
+  double spectral_convergence;
+  /**
+   * Mean STFT log-magnitude difference after loudness matching; NaN
+   * without `has_stft_distance`.
+   */
+  double log_magnitude_l1;
+  /**
+   * Whether the log-mel distance was measured (as `has_stft_distance`).
+   */
+  bool has_log_mel_distance;
+  /**
+   * Mean absolute log-mel difference after loudness matching, dB; NaN
+   * without `has_log_mel_distance`.
+   */
+  double log_mel_distance_db;
+  /**
+   * Euclidean distance between the two style vectors (0: the same
+   * style), what `vp_style_index_nearest_file` ranks by.
+   */
+  double style_distance;
+  /**
+   * Sample rates, Hz: `[0]` the target's, `[1]` the reference's.
+   */
+  uint32_t sample_rates[2];
+  /**
+   * Channel counts: `[0]` the target's, `[1]` the reference's.
+   */
+  size_t channels[2];
+  /**
+   * The rate the spectral terms were measured at (the lower of the two), Hz.
+   */
+  uint32_t spectral_rate;
+  /**
+   * `num_notes` NUL-terminated notes on what was done to make the two
+   * comparable (resampling, downmixing, no loudness match for silence).
+   */
+  const char *const *notes;
+  /**
+   * Number of notes.
+   */
+  size_t num_notes;
+} vp_style_comparison;
+
+/**
+ * One hit of `vp_style_index_nearest_file`.
+ */
+typedef struct vp_style_match {
+  /**
+   * NUL-terminated reference id.
+   */
+  const char *id;
+  /**
+   * Euclidean distance between the style vectors (0: the same style).
+   */
+  double distance;
+  /**
+   * The target compared with this reference (from its stored analysis:
+   * no STFT or log-mel distance) when asked for; NULL otherwise. Owned
+   * by the matches: not to be freed on its own.
+   */
+  const struct vp_style_comparison *comparison;
+} vp_style_match;
+
+/**
+ * The references nearest in style to a target, nearest first. Owned by
+ * the library: read it, do not modify it, free it (comparisons included)
+ * with `vp_style_matches_free`. It may be read by several threads at once.
+ */
+typedef struct vp_style_matches {
+  /**
+   * `len` matches, nearest first (at most the `k` asked for).
+   */
+  const struct vp_style_match *items;
+  /**
+   * Number of matches.
+   */
+  size_t len;
+} vp_style_matches;
 
 /**
  * Subtitle cues owned by the library, in file order: read `items[0] ..
@@ -2619,6 +3044,199 @@ void vp_string_free(char *text);
  * `list` is NULL or a list returned by the library, not freed yet.
  */
 void vp_string_list_free(struct vp_string_list *list);
+
+/**
+ * The default style options (core's: ceiling -1 dBTP, 64 mel bins).
+ * Thread-safe.
+ */
+struct vp_style_options vp_style_options_default(void);
+
+/**
+ * Every style figure of the audio file at `path` (WAV, FLAC, MP3, OGG,
+ * M4A; every channel kept at the file's rate). `opts` may be NULL for
+ * the defaults. Silence is not an error: its levels read `-INFINITY`.
+ *
+ * On success `*out` is a new `vp_style_analysis` to free with
+ * `vp_style_analysis_free`; on failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_IO`, `VP_STATUS_UNSUPPORTED_FORMAT` (not audio, or a
+ * channel layout past 7.1), `VP_STATUS_CORRUPT_INPUT`,
+ * `VP_STATUS_EMPTY_INPUT`, `VP_STATUS_INPUT_TOO_LARGE`,
+ * `VP_STATUS_AUDIO_TOO_LONG`, `VP_STATUS_INVALID_ARGUMENT` (bad options),
+ * `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `path` is NULL or NUL-terminated; `opts` is NULL or valid; `out` is
+ * NULL or writable.
+ */
+vp_status vp_style_analyze_file(const char *path,
+                                const struct vp_style_options *opts,
+                                struct vp_style_analysis **out);
+
+/**
+ * Every style figure of `frames` frames of interleaved float PCM
+ * (`L R L R ...`, full scale +-1.0) of `channels` channels at
+ * `sample_rate` Hz, in the usual layout for that count (1 mono, 2 stereo,
+ * ... 6 for 5.1, 8 for 7.1). `opts` may be NULL for the defaults. The
+ * buffer is only read during the call.
+ *
+ * On success `*out` is a new `vp_style_analysis` to free with
+ * `vp_style_analysis_free`; on failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_UNSUPPORTED_FORMAT` (`channels` 0 or more than 8),
+ * `VP_STATUS_EMPTY_INPUT` (`frames` 0), `VP_STATUS_INVALID_SAMPLE_RATE`,
+ * `VP_STATUS_NON_FINITE_SAMPLES`, `VP_STATUS_INVALID_ARGUMENT` (bad
+ * options, a buffer too large or misaligned), `VP_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `interleaved` is NULL or points to `frames * channels` floats; `opts`
+ * is NULL or valid; `out` is NULL or writable.
+ */
+vp_status vp_style_analyze_pcm(const float *interleaved,
+                               size_t frames,
+                               uint32_t channels,
+                               uint32_t sample_rate,
+                               const struct vp_style_options *opts,
+                               struct vp_style_analysis **out);
+
+/**
+ * Frees an analysis returned by the library. NULL is a no-op.
+ *
+ * # Safety
+ * `analysis` is NULL or an analysis returned by the library, not freed yet.
+ */
+void vp_style_analysis_free(struct vp_style_analysis *analysis);
+
+/**
+ * Compares the audio file `target` with the audio file `reference`:
+ * loudness, peaks, dynamics, stereo image, the EQ curve, and the
+ * frame-aligned spectral distances of their mono mixes after loudness
+ * matching (the higher rate resampled to the lower). `opts` may be NULL
+ * for the defaults.
+ *
+ * On success `*out` is a new `vp_style_comparison` to free with
+ * `vp_style_comparison_free`; on failure `*out` is NULL.
+ *
+ * Errors: the file errors of `vp_style_analyze_file` (for either file),
+ * `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `target` and `reference` are NULL or NUL-terminated; `opts` is NULL or
+ * valid; `out` is NULL or writable.
+ */
+vp_status vp_style_compare_files(const char *target,
+                                 const char *reference,
+                                 const struct vp_style_options *opts,
+                                 struct vp_style_comparison **out);
+
+/**
+ * Frees a comparison returned by `vp_style_compare_files`. NULL is a
+ * no-op. (The comparisons of a `vp_style_matches` are freed with it.)
+ *
+ * # Safety
+ * `comparison` is NULL or a comparison returned by
+ * `vp_style_compare_files`, not freed yet.
+ */
+void vp_style_comparison_free(struct vp_style_comparison *comparison);
+
+/**
+ * Makes a style index measuring with `opts` (NULL: the defaults): in
+ * memory when `sqlite_path` is NULL, else durable in the SQLite file at
+ * `sqlite_path` (created if absent; reopened with its references if
+ * present).
+ *
+ * On success `*out` is a new handle to free with `vp_style_index_free`;
+ * on failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_MODEL_MISMATCH` / `VP_STATUS_DIMENSION_MISMATCH`
+ * (the file holds speaker or image vectors, or another style version),
+ * `VP_STATUS_STORE`, `VP_STATUS_IO`, `VP_STATUS_INVALID_ARGUMENT` (bad
+ * options), `VP_STATUS_INVALID_UTF8`, `VP_STATUS_NULL_POINTER` (`out`).
+ *
+ * # Safety
+ * `sqlite_path` is NULL or NUL-terminated; `opts` is NULL or valid;
+ * `out` is NULL or writable.
+ */
+vp_status vp_style_index_new(const char *sqlite_path,
+                             const struct vp_style_options *opts,
+                             struct vp_style_index **out);
+
+/**
+ * Frees a style index. NULL is a no-op; a SQLite file is closed.
+ *
+ * # Safety
+ * `index` is NULL or a live handle not freed yet, not in use by any thread.
+ */
+void vp_style_index_free(struct vp_style_index *index);
+
+/**
+ * Analyses the audio file at `path` and adds it as reference `id`,
+ * replacing any reference stored under `id` (the file's path is kept as
+ * its `source` label).
+ *
+ * Errors: `VP_STATUS_EMPTY_INPUT` (a silent reference has no style),
+ * `VP_STATUS_INVALID_ID`, the file errors of `vp_style_analyze_file`,
+ * `VP_STATUS_STORE`, `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `index` is NULL or live; `id` and `path` are NULL or NUL-terminated.
+ */
+vp_status vp_style_index_add_file(const struct vp_style_index *index,
+                                  const char *id,
+                                  const char *path);
+
+/**
+ * Removes reference `id`. `*existed` (if `existed` is not NULL) says
+ * whether it was there; removing an unknown id is not an error.
+ *
+ * Errors: `VP_STATUS_STORE`, `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `index` is NULL or live; `id` is NULL or NUL-terminated; `existed` is
+ * NULL or writable.
+ */
+vp_status vp_style_index_remove(const struct vp_style_index *index, const char *id, bool *existed);
+
+/**
+ * Number of references into `*out`.
+ *
+ * Errors: `VP_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `index` is NULL or live; `out` is NULL or writable.
+ */
+vp_status vp_style_index_len(const struct vp_style_index *index, size_t *out);
+
+/**
+ * The `k` references nearest in style to the audio file at `path`,
+ * nearest first, each with the comparison of the target against it when
+ * `with_comparison` is true. An empty index gives no matches.
+ *
+ * On success `*out` is a new `vp_style_matches` to free with
+ * `vp_style_matches_free`; on failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_INVALID_ARGUMENT` (`k` 0), the file errors of
+ * `vp_style_analyze_file`, `VP_STATUS_STORE`, `VP_STATUS_NULL_POINTER`,
+ * `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `index` is NULL or live; `path` is NULL or NUL-terminated; `out` is
+ * NULL or writable.
+ */
+vp_status vp_style_index_nearest_file(const struct vp_style_index *index,
+                                      const char *path,
+                                      size_t k,
+                                      bool with_comparison,
+                                      struct vp_style_matches **out);
+
+/**
+ * Frees matches returned by `vp_style_index_nearest_file`, their
+ * comparisons included. NULL is a no-op.
+ *
+ * # Safety
+ * `matches` is NULL or matches returned by the library, not freed yet.
+ */
+void vp_style_matches_free(struct vp_style_matches *matches);
 
 /**
  * Parses the text of an SRT file (a UTF-8 BOM and CRLF line ends are fine).

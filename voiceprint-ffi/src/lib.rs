@@ -13,11 +13,11 @@
 //!   a failed call leaves nothing to free.
 //! - Handles (`vp_speaker_encoder`, `vp_store`, `vp_engine`, `vp_vad`,
 //!   `vp_diarizer`, `vp_gender_classifier`, `vp_image_encoder`,
-//!   `vp_image_index`) are opaque, made by a
+//!   `vp_image_index`, `vp_style_index`) are opaque, made by a
 //!   constructor and freed by their `_free`, which accepts NULL.
 //! - Results the library allocates (`vp_embedding`, `vp_matches`,
 //!   `vp_speaker`, `vp_diarization`, `vp_subtitles`, `vp_image_record`, `vp_image_tensor`, `vp_string_list`,
-//!   ...) are freed by their own `_free`.
+//!   `vp_style_analysis`, `vp_style_comparison`, `vp_style_matches`, ...) are freed by their own `_free`.
 //! - Strings in are borrowed, NUL-terminated UTF-8; buffers in are borrowed
 //!   for the duration of the call only.
 //! - Every entry point checks its pointers and strings and catches panics:
@@ -51,5 +51,6 @@ pub mod speaker;
 pub mod status;
 pub mod store;
 pub mod strings;
+pub mod style;
 pub mod subtitles;
 pub mod vad;
