@@ -40,6 +40,7 @@ fn tone_sequence(segments: &[Segment], channels: usize, freq: f64) -> Multichann
 }
 
 fn near(what: &str, got: f64, want: f64, tol: f64) {
+    println!("{what}: {got:.3} (expected {want:.3} ± {tol})");
     assert!(
         (got - want).abs() <= tol,
         "{what}: {got:.3}, expected {want:.3} ± {tol}"
@@ -221,6 +222,7 @@ fn ebu_tech_3341_true_peak() {
         let a = sine(amp, freq, phase, 2.0);
         let l = measure_loudness(&a, -1.0).unwrap();
         let tp = l.true_peak_dbtp();
+        println!("{name} true peak: {tp:.3} dBTP (expected {want}, +0.2/-0.4)");
         assert!(
             tp >= want - 0.4 && tp <= want + 0.2 && (tp - want).abs() < 0.05,
             "{name}: true peak {tp:.3} dBTP, expected {want} +0.2/-0.4 (sample peak {:.3} dBFS)",
