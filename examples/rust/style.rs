@@ -40,7 +40,10 @@ fn opt(v: Option<f64>, unit: &str) -> String {
 
 fn print_analysis(path: &str, a: &StyleAnalysis) {
     let l = &a.loudness;
-    println!("{path}: {} Hz, {} ch ({}), {:.1} s", a.sample_rate, a.channels, a.layout, a.duration_secs);
+    println!(
+        "{path}: {} Hz, {} ch ({}), {:.1} s",
+        a.sample_rate, a.channels, a.layout, a.duration_secs
+    );
     println!("  integrated      {}", lufs(l.integrated_lufs));
     println!("  max momentary   {}", lufs(l.momentary_max_lufs));
     println!("  max short-term  {}", lufs(l.short_term_max_lufs));
@@ -60,7 +63,10 @@ fn print_analysis(path: &str, a: &StyleAnalysis) {
         100.0 * l.overload.block_ratio,
         100.0 * l.overload.sample_ratio,
         if l.overload.clipped() {
-            format!("; CLIPPED ({} samples at full scale)", l.overload.clipped_samples)
+            format!(
+                "; CLIPPED ({} samples at full scale)",
+                l.overload.clipped_samples
+            )
         } else {
             String::new()
         }
@@ -114,10 +120,16 @@ fn print_comparison(c: &StyleComparison) {
         println!("  log-mel         {d:.2} dB mean absolute difference");
     }
     println!("  style distance  {:.2}", c.style_distance);
-    println!("  EQ curve (reference minus target, level-free, offset {:+.1} dB):", c.eq_offset_db);
+    println!(
+        "  EQ curve (reference minus target, level-free, offset {:+.1} dB):",
+        c.eq_offset_db
+    );
     for (hz, db) in c.bands_hz.iter().zip(&c.eq_curve_db) {
         let bar = "#".repeat((db.abs() * 2.0).round().min(40.0) as usize);
-        println!("    {hz:>8.0} Hz {db:+6.1} dB {}{bar}", if *db < 0.0 { "-" } else { "+" });
+        println!(
+            "    {hz:>8.0} Hz {db:+6.1} dB {}{bar}",
+            if *db < 0.0 { "-" } else { "+" }
+        );
     }
     for n in &c.notes {
         println!("  note: {n}");
@@ -126,7 +138,11 @@ fn print_comparison(c: &StyleComparison) {
 
 fn run(args: &[String]) -> Result<ExitCode, Error> {
     let matcher = StyleMatcher::default();
-    let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1));
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+    };
     let json = args.iter().any(|a| a == "--json");
     let positional: Vec<&String> = {
         let mut out = Vec::new();
@@ -169,10 +185,16 @@ fn run(args: &[String]) -> Result<ExitCode, Error> {
             let title = format!("{} vs {}", file_name(target), file_name(reference));
             let eq = format!("{prefix}-eq.svg");
             let loud = format!("{prefix}-loudness.svg");
-            std::fs::write(&eq, style_svg::eq_curve_svg(&c, &format!("EQ difference: {title}")))
-                .map_err(|e| Error::io(&eq, e))?;
-            std::fs::write(&loud, style_svg::loudness_svg(&ta, &ra, &format!("Loudness: {title}")))
-                .map_err(|e| Error::io(&loud, e))?;
+            std::fs::write(
+                &eq,
+                style_svg::eq_curve_svg(&c, &format!("EQ difference: {title}")),
+            )
+            .map_err(|e| Error::io(&eq, e))?;
+            std::fs::write(
+                &loud,
+                style_svg::loudness_svg(&ta, &ra, &format!("Loudness: {title}")),
+            )
+            .map_err(|e| Error::io(&loud, e))?;
             println!("wrote {eq} and {loud}");
         }
         (Some("nearest"), [target]) => {
@@ -182,7 +204,11 @@ fn run(args: &[String]) -> Result<ExitCode, Error> {
             let k: usize = flag("-k").and_then(|k| k.parse().ok()).unwrap_or(3);
             let index = match flag("--db") {
                 Some(db) => {
-                    let store = SqliteStore::create_or_open(db, StyleIndex::MODEL_ID, StyleIndex::STORE_DIM)?;
+                    let store = SqliteStore::create_or_open(
+                        db,
+                        StyleIndex::MODEL_ID,
+                        StyleIndex::STORE_DIM,
+                    )?;
                     StyleIndex::new(matcher, Arc::new(store))?
                 }
                 None => StyleIndex::in_memory(matcher),

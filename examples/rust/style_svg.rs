@@ -48,14 +48,20 @@ pub fn eq_curve_svg(c: &StyleComparison, title: &str) -> String {
     let x = |hz: f64| LEFT + (WIDTH - LEFT - RIGHT) * ((hz.ln() - f_lo) / (f_hi - f_lo));
     let y = |db: f64| TOP + (HEIGHT - TOP - BOTTOM) * (0.5 - db / (2.0 * span));
     // Grid: decades of frequency, 3 dB steps.
-    for hz in [20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10_000.0, 20_000.0] {
+    for hz in [
+        20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10_000.0, 20_000.0,
+    ] {
         let _ = writeln!(
             svg,
             r##"<line x1="{0:.1}" y1="{TOP}" x2="{0:.1}" y2="{1:.1}" stroke="#ddd"/><text x="{0:.1}" y="{2:.1}" text-anchor="middle">{3}</text>"##,
             x(hz),
             HEIGHT - BOTTOM,
             HEIGHT - BOTTOM + 16.0,
-            if hz >= 1000.0 { format!("{}k", hz / 1000.0) } else { format!("{hz}") }
+            if hz >= 1000.0 {
+                format!("{}k", hz / 1000.0)
+            } else {
+                format!("{hz}")
+            }
         );
     }
     let mut db = -span;
@@ -85,7 +91,10 @@ pub fn eq_curve_svg(c: &StyleComparison, title: &str) -> String {
     for p in &points {
         let mut xy = p.split(',');
         if let (Some(px), Some(py)) = (xy.next(), xy.next()) {
-            let _ = writeln!(svg, r##"<circle cx="{px}" cy="{py}" r="3" fill="#e15759"/>"##);
+            let _ = writeln!(
+                svg,
+                r##"<circle cx="{px}" cy="{py}" r="3" fill="#e15759"/>"##
+            );
         }
     }
     let _ = writeln!(
@@ -113,7 +122,10 @@ pub fn loudness_svg(target: &StyleAnalysis, reference: &StyleAnalysis, title: &s
             .filter(|v| v.is_finite())
             .collect::<Vec<f32>>()
     };
-    let all: Vec<f32> = finite(target).into_iter().chain(finite(reference)).collect();
+    let all: Vec<f32> = finite(target)
+        .into_iter()
+        .chain(finite(reference))
+        .collect();
     let hi = all.iter().fold(-60.0f32, |m, &v| m.max(v)).ceil() as f64 + 2.0;
     let lo = (hi - 40.0).max(all.iter().fold(0.0f32, |m, &v| m.min(v)).floor() as f64 - 2.0);
     let x = |t: f64| LEFT + (WIDTH - LEFT - RIGHT) * (t / duration);
@@ -141,7 +153,10 @@ pub fn loudness_svg(target: &StyleAnalysis, reference: &StyleAnalysis, title: &s
         );
         t += step;
     }
-    for (a, colour, name) in [(target, "#4e79a7", "target"), (reference, "#f28e2b", "reference")] {
+    for (a, colour, name) in [
+        (target, "#4e79a7", "target"),
+        (reference, "#f28e2b", "reference"),
+    ] {
         let points: Vec<String> = a
             .loudness
             .short_term_curve
