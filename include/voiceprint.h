@@ -3186,6 +3186,40 @@ vp_status vp_style_index_add_file(const struct vp_style_index *index,
                                   const char *path);
 
 /**
+ * Adds every audio file of the folder `dir` (not recursing) as a
+ * reference named by its file stem. Files that do not decode are skipped:
+ * on success `*skipped` (if `skipped` is not NULL) is a new
+ * `vp_string_list` of `"path: error"` lines, to free with
+ * `vp_string_list_free`. `progress` (NULL for none) is called with the
+ * fraction done after each file, on the calling thread, before this
+ * returns; returning false stops (`VP_STATUS_CANCELLED`), keeping the
+ * references added so far.
+ *
+ * Errors: `VP_STATUS_IO` (the folder cannot be read), `VP_STATUS_STORE`,
+ * `VP_STATUS_CANCELLED`, `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `index` is NULL or live; `dir` is NULL or NUL-terminated; `progress` is
+ * NULL or a function of that type; `skipped` is NULL or writable.
+ */
+vp_status vp_style_index_add_folder(const struct vp_style_index *index,
+                                    const char *dir,
+                                    bool (*progress)(float fraction, void *user_data),
+                                    void *user_data,
+                                    struct vp_string_list **skipped);
+
+/**
+ * All reference ids, sorted. On success `*out` is a new `vp_string_list`
+ * to free with `vp_string_list_free`; on failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_STORE`, `VP_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `index` is NULL or live; `out` is NULL or writable.
+ */
+vp_status vp_style_index_list(const struct vp_style_index *index, struct vp_string_list **out);
+
+/**
  * Removes reference `id`. `*existed` (if `existed` is not NULL) says
  * whether it was there; removing an unknown id is not an error.
  *

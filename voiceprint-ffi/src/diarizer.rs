@@ -170,7 +170,7 @@ fn config_arg(c: &vp_diarizer_config) -> FfiResult<DiarizerConfig> {
 
 /// The C progress callback (spelled out in `vp_diarize_options`, where
 /// cbindgen writes it as a function pointer).
-type ProgressFn = unsafe extern "C" fn(fraction: f32, user_data: *mut c_void) -> bool;
+pub(crate) type ProgressFn = unsafe extern "C" fn(fraction: f32, user_data: *mut c_void) -> bool;
 
 /// What one `vp_diarizer_run` is asked. Start from
 /// `vp_diarize_options_default()` (or zero it): every field 0 / NULL means
@@ -214,19 +214,21 @@ pub extern "C" fn vp_diarize_options_default() -> vp_diarize_options {
     }
 }
 
-/// The C callback as core's progress function.
-struct CProgress {
-    callback: ProgressFn,
-    user_data: *mut c_void,
+/// The C callback as core's progress function (also the style index's
+/// `vp_style_index_add_folder`).
+pub(crate) struct CProgress {
+    pub(crate) callback: ProgressFn,
+    pub(crate) user_data: *mut c_void,
 }
 
 // SAFETY: core calls the progress function only on the thread running
-// `Diarizer::run`, which is the thread that called `vp_diarizer_run` (as
-// its doc tells C), so `user_data` never reaches another thread.
+// `Diarizer::run` (or `StyleIndex::add_folder`), which is the thread that
+// called into the library (as the docs tell C), so `user_data` never
+// reaches another thread.
 unsafe impl Sync for CProgress {}
 
 impl CProgress {
-    fn report(&self, fraction: f32) -> bool {
+    pub(crate) fn report(&self, fraction: f32) -> bool {
         // SAFETY: the caller gave a function of this signature; what it does
         // with `user_data` is the caller's contract with itself.
         unsafe { (self.callback)(fraction, self.user_data) }

@@ -12,7 +12,7 @@
 //! a `has_*` flag and reads NaN when the flag is false.
 
 use std::collections::BTreeMap;
-use std::ffi::{c_char, CString};
+use std::ffi::{c_char, c_void, CString};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -24,10 +24,11 @@ use voiceprint_core::style::{
 use voiceprint_core::{Error, StyleIndex, StyleInput, StyleMatch, StyleMatcher};
 
 use crate::args::{opt_out_arg, opt_str_arg, out_arg, ref_arg, slice_arg, str_arg};
+use crate::diarizer::CProgress;
 use crate::error::{ffi_call, ffi_get, FfiResult};
 use crate::owned::Owned;
 use crate::status::vp_status;
-use crate::strings::c_string;
+use crate::strings::{c_string, string_list_into_raw, vp_string_list};
 
 /// How style figures are measured. Start from `vp_style_options_default()`
 /// and change fields; functions taking a `const vp_style_options *` also
@@ -696,6 +697,84 @@ pub unsafe extern "C" fn vp_style_index_add_file(
         index
             .inner
             .add(id, StyleInput::Path(Path::new(path)), BTreeMap::new())?;
+        Ok(())
+    })
+}
+
+/// Adds every audio file of the folder `dir` (not recursing) as a
+/// reference named by its file stem. Files that do not decode are skipped:
+/// on success `*skipped` (if `skipped` is not NULL) is a new
+/// `vp_string_list` of `"path: error"` lines, to free with
+/// `vp_string_list_free`. `progress` (NULL for none) is called with the
+/// fraction done after each file, on the calling thread, before this
+/// returns; returning false stops (`VP_STATUS_CANCELLED`), keeping the
+/// references added so far.
+///
+/// Errors: `VP_STATUS_IO` (the folder cannot be read), `VP_STATUS_STORE`,
+/// `VP_STATUS_CANCELLED`, `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
+///
+/// # Safety
+/// `index` is NULL or live; `dir` is NULL or NUL-terminated; `progress` is
+/// NULL or a function of that type; `skipped` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn vp_style_index_add_folder(
+    index: *const vp_style_index,
+    dir: *const c_char,
+    progress: Option<unsafe extern "C" fn(fraction: f32, user_data: *mut c_void) -> bool>,
+    user_data: *mut c_void,
+    skipped: *mut *mut vp_string_list,
+) -> vp_status {
+    ffi_call(|| {
+        // SAFETY: forwarded contract of this function.
+        let skipped = unsafe { opt_out_arg(skipped) };
+        let skipped = skipped.map(|s| {
+            *s = std::ptr::null_mut();
+            s
+        });
+        // SAFETY: as above.
+        let index = unsafe { ref_arg(index, "index") }?;
+        // SAFETY: as above.
+        let dir = unsafe { str_arg(dir, "dir") }?;
+        let callback = progress.map(|callback| CProgress {
+            callback,
+            user_data,
+        });
+        let report = callback.as_ref().map(|p| move |f: f32| p.report(f));
+        let lines = index.inner.add_folder(
+            Path::new(dir),
+            report.as_ref().map(|r| r as &(dyn Fn(f32) -> bool + Sync)),
+        )?;
+        if let Some(s) = skipped {
+            *s = string_list_into_raw(
+                lines
+                    .into_iter()
+                    .map(|(path, err)| format!("{path}: {err}"))
+                    .collect(),
+            );
+        }
+        Ok(())
+    })
+}
+
+/// All reference ids, sorted. On success `*out` is a new `vp_string_list`
+/// to free with `vp_string_list_free`; on failure `*out` is NULL.
+///
+/// Errors: `VP_STATUS_STORE`, `VP_STATUS_NULL_POINTER`.
+///
+/// # Safety
+/// `index` is NULL or live; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn vp_style_index_list(
+    index: *const vp_style_index,
+    out: *mut *mut vp_string_list,
+) -> vp_status {
+    ffi_call(|| {
+        // SAFETY: forwarded contract of this function.
+        let out = unsafe { out_arg(out, "out") }?;
+        *out = std::ptr::null_mut();
+        // SAFETY: as above.
+        let index = unsafe { ref_arg(index, "index") }?;
+        *out = string_list_into_raw(index.inner.list()?);
         Ok(())
     })
 }

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <voiceprint.h>
 
@@ -325,6 +326,73 @@ static void test_index(const char *const refs[3], const char *silent, const char
 
 /* Every NULL, bad string and bad value gives its status and a message,
  * and leaves the out-pointer NULL. */
+/* Progress of vp_style_index_add_folder: counts calls, remembers the last
+ * fraction, and stops after `stop_after` calls when that is positive. */
+struct folder_progress {
+  int calls;
+  float last;
+  int stop_after;
+};
+
+static bool on_folder_progress(float fraction, void *user_data) {
+  struct folder_progress *p = user_data;
+  CHECK(fraction >= p->last);
+  p->calls++;
+  p->last = fraction;
+  return p->stop_after <= 0 || p->calls < p->stop_after;
+}
+
+static void test_index_folder(void) {
+  char dir[2048], path[4096];
+  snprintf(dir, sizeof dir, "%s/library", TMP_DIR);
+  mkdir(dir, 0700);
+  size_t frames = 2 * (size_t)RATE;
+  float *pcm = stereo_noise(frames, DARK, 0.25, 7);
+  write_wav("library/dark.wav", pcm, frames, path, sizeof path);
+  free(pcm);
+  pcm = stereo_noise(frames, BRIGHT, 0.25, 8);
+  write_wav("library/bright.wav", pcm, frames, path, sizeof path);
+  free(pcm);
+  snprintf(path, sizeof path, "%s/notes.txt", dir);
+  write_file(path, "not audio\n", 10);
+
+  vp_style_index *idx = NULL;
+  CHECK_STATUS(vp_style_index_new(NULL, NULL, &idx), VP_STATUS_OK);
+  if (!idx) return;
+  struct folder_progress p = {0, 0.0f, 0};
+  vp_string_list *skipped = NULL;
+  CHECK_STATUS(vp_style_index_add_folder(idx, dir, on_folder_progress, &p, &skipped), VP_STATUS_OK);
+  CHECK(p.calls == 3 && p.last == 1.0f);
+  CHECK(skipped != NULL && skipped->len == 1 && strstr(skipped->items[0], "notes.txt") != NULL);
+  vp_string_list_free(skipped);
+  vp_string_list *ids = NULL;
+  CHECK_STATUS(vp_style_index_list(idx, &ids), VP_STATUS_OK);
+  CHECK(ids != NULL && ids->len == 2 && strcmp(ids->items[0], "bright") == 0 &&
+        strcmp(ids->items[1], "dark") == 0);
+  vp_string_list_free(ids);
+  /* No callback, no skipped list: allowed. */
+  CHECK_STATUS(vp_style_index_add_folder(idx, dir, NULL, NULL, NULL), VP_STATUS_OK);
+  vp_style_index_free(idx);
+
+  /* Returning false cancels and keeps what was added. */
+  idx = NULL;
+  CHECK_STATUS(vp_style_index_new(NULL, NULL, &idx), VP_STATUS_OK);
+  if (!idx) return;
+  struct folder_progress stop = {0, 0.0f, 1};
+  skipped = (vp_string_list *)1;
+  CHECK_STATUS(vp_style_index_add_folder(idx, dir, on_folder_progress, &stop, &skipped),
+               VP_STATUS_CANCELLED);
+  CHECK(skipped == NULL);
+  size_t n = 0;
+  CHECK_STATUS(vp_style_index_len(idx, &n), VP_STATUS_OK);
+  CHECK(n == 1);
+  snprintf(path, sizeof path, "%s/no-such-folder", TMP_DIR);
+  CHECK_STATUS(vp_style_index_add_folder(idx, path, NULL, NULL, NULL), VP_STATUS_IO);
+  CHECK_STATUS(vp_style_index_add_folder(idx, NULL, NULL, NULL, NULL), VP_STATUS_NULL_POINTER);
+  CHECK_STATUS(vp_style_index_list(idx, NULL), VP_STATUS_NULL_POINTER);
+  vp_style_index_free(idx);
+}
+
 static void test_bad_arguments(const char *wav) {
   float pcm[8] = {0};
   vp_style_analysis *a = (vp_style_analysis *)1;
@@ -448,6 +516,7 @@ int main(int argc, char **argv) {
   test_compare(loud, quiet);
   const char *refs[3] = {loud, dark, bright};
   test_index(refs, silent, db);
+  test_index_folder();
   test_bad_arguments(loud);
   return report();
 }
