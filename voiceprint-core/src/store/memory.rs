@@ -2,6 +2,10 @@ use std::collections::HashMap;
 
 use parking_lot::RwLock;
 
+use ndarray::ArrayView2;
+use rayon::prelude::*;
+
+use super::check_queries;
 use super::record::validate_vector;
 use super::topk::TopK;
 use super::{validate_id, Match, Record, RecordMeta, Status, VectorStore};
@@ -144,6 +148,33 @@ impl VectorStore for MemoryStore {
         Ok(())
     }
 
+    fn search_batch(
+        &self,
+        queries: &[f32],
+        k: usize,
+        candidates: Option<&[&str]>,
+    ) -> Result<Vec<Vec<Match>>> {
+        if k == 0 {
+            return Err(Error::invalid_argument("k", "must be at least 1"));
+        }
+        check_queries(queries, self.dim)?;
+        if let Some(i) = queries.iter().position(|x| !x.is_finite()) {
+            return Err(Error::invalid_argument(
+                "queries",
+                format!("value {i} is not finite"),
+            ));
+        }
+        match candidates {
+            // A candidate list is short (an identify among a few): the
+            // single-query kernel is already the fast path.
+            Some(_) => queries
+                .chunks_exact(self.dim)
+                .map(|q| self.search(q, k, candidates))
+                .collect(),
+            None => self.search_batch_all(queries, k),
+        }
+    }
+
     fn search(&self, query: &[f32], k: usize, candidates: Option<&[&str]>) -> Result<Vec<Match>> {
         if k == 0 {
             return Err(Error::invalid_argument("k", "must be at least 1"));
@@ -177,6 +208,101 @@ impl VectorStore for MemoryStore {
                 score,
             })
             .collect())
+    }
+}
+
+/// Records scored per matrix product in [`MemoryStore::search_batch`].
+const BATCH_ROWS: usize = 4096;
+/// Queries per matrix product.
+const BATCH_QUERIES: usize = 256;
+/// Extra candidates the matrix product keeps per query, rescored with the
+/// single-query kernel so batched and single results are the same.
+const RESCORE_MARGIN: usize = 8;
+
+impl MemoryStore {
+    /// The batched kernel: blocks of queries times blocks of records through
+    /// a matrix product (matrixmultiply, with runtime AVX/FMA detection),
+    /// record ranges spread over rayon's threads, a per-query bounded heap
+    /// with a threshold test, then the best `k + 8` rescored with the same
+    /// dot product [`search`](VectorStore::search) uses.
+    fn search_batch_all(&self, queries: &[f32], k: usize) -> Result<Vec<Vec<Match>>> {
+        let dim = self.dim;
+        let n = queries.len() / dim;
+        let rows = self.rows.read();
+        let m = rows.ids.len();
+        let keep = k + RESCORE_MARGIN;
+        let threads = rayon::current_num_threads().max(1);
+        let span = m.div_ceil(threads).max(BATCH_ROWS);
+        let ranges: Vec<(usize, usize)> = (0..m)
+            .step_by(span)
+            .map(|s| (s, (s + span).min(m)))
+            .collect();
+        let partials: Vec<Vec<TopK<'_>>> = ranges
+            .par_iter()
+            .map(|&(lo, hi)| {
+                let mut tops: Vec<TopK<'_>> = (0..n).map(|_| TopK::new(keep)).collect();
+                for start in (lo..hi).step_by(BATCH_ROWS) {
+                    let end = (start + BATCH_ROWS).min(hi);
+                    let Some(block) = rows.vectors.get(start * dim..end * dim) else {
+                        continue;
+                    };
+                    let Ok(v) = ArrayView2::from_shape((end - start, dim), block) else {
+                        continue;
+                    };
+                    for q0 in (0..n).step_by(BATCH_QUERIES) {
+                        let q1 = (q0 + BATCH_QUERIES).min(n);
+                        let Some(qs) = queries.get(q0 * dim..q1 * dim) else {
+                            continue;
+                        };
+                        let Ok(q) = ArrayView2::from_shape((q1 - q0, dim), qs) else {
+                            continue;
+                        };
+                        let scores = q.dot(&v.t());
+                        for (row, top) in scores.rows().into_iter().zip(&mut tops[q0..q1]) {
+                            let mut threshold = top.threshold();
+                            for (j, &score) in row.iter().enumerate() {
+                                if score >= threshold {
+                                    let r = start + j;
+                                    if rows.meta[r].status == Status::Active {
+                                        top.push(score, &rows.ids[r]);
+                                        threshold = top.threshold();
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                tops
+            })
+            .collect();
+        let mut out = Vec::with_capacity(n);
+        for (qi, query) in queries.chunks_exact(dim).enumerate() {
+            let mut best = TopK::new(k);
+            let mut seen: Vec<&str> = Vec::with_capacity(keep * partials.len());
+            for part in &partials {
+                if let Some(top) = part.get(qi) {
+                    seen.extend(top.ids());
+                }
+            }
+            for id in seen {
+                if let Some(&r) = rows.slot.get(id) {
+                    best.push(
+                        dot(query, &rows.vectors[r * dim..(r + 1) * dim]),
+                        &rows.ids[r],
+                    );
+                }
+            }
+            out.push(
+                best.into_sorted()
+                    .into_iter()
+                    .map(|(score, id)| Match {
+                        id: id.to_string(),
+                        score,
+                    })
+                    .collect(),
+            );
+        }
+        Ok(out)
     }
 }
 
@@ -308,6 +434,89 @@ mod tests {
                 prop_assert!((g.score - w.0).abs() < 1e-6);
             }
         }
+    }
+
+    /// Deterministic unit vectors (xorshift).
+    fn unit_vectors(n: usize, dim: usize, seed: u64) -> Vec<Vec<f32>> {
+        let mut s = seed.max(1);
+        (0..n)
+            .map(|_| {
+                let mut v: Vec<f32> = (0..dim)
+                    .map(|_| {
+                        s ^= s << 13;
+                        s ^= s >> 7;
+                        s ^= s << 17;
+                        (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+                    })
+                    .collect();
+                let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                v.iter_mut().for_each(|x| *x /= norm);
+                v
+            })
+            .collect()
+    }
+
+    #[test]
+    fn batched_search_equals_single_searches_across_blocks() {
+        // More records than one matrix block and more queries than one
+        // query block; some disabled; duplicated vectors for exact ties.
+        let dim = 24;
+        let store = MemoryStore::new("m", dim).unwrap();
+        let vectors = unit_vectors(9_000, dim, 7);
+        for (i, v) in vectors.iter().enumerate() {
+            let v = if i % 1000 == 999 {
+                vectors[i - 1].clone()
+            } else {
+                v.clone()
+            };
+            store.upsert(rec(&format!("r{i:05}"), v)).unwrap();
+        }
+        for i in (0..9_000).step_by(37) {
+            store
+                .set_status(&format!("r{i:05}"), Status::Disabled)
+                .unwrap();
+        }
+        let queries: Vec<f32> = unit_vectors(300, dim, 11).concat();
+        for k in [1, 10, 50] {
+            let batch = store.search_batch(&queries, k, None).unwrap();
+            assert_eq!(batch.len(), 300);
+            for (q, hits) in queries.chunks_exact(dim).zip(&batch) {
+                assert_eq!(hits, &store.search(q, k, None).unwrap());
+            }
+        }
+        let candidates = ["r00001", "r08999", "r00037", "nope"];
+        let batch = store
+            .search_batch(&queries[..2 * dim], 3, Some(&candidates))
+            .unwrap();
+        for (q, hits) in queries.chunks_exact(dim).zip(&batch) {
+            assert_eq!(hits, &store.search(q, 3, Some(&candidates)).unwrap());
+            assert!(
+                hits.iter().all(|h| h.id != "r00037"),
+                "a disabled record came back"
+            );
+        }
+    }
+
+    #[test]
+    fn batched_search_refuses_ragged_or_bad_queries() {
+        let store = MemoryStore::new("m", 4).unwrap();
+        store.upsert(rec("a", vec![1.0, 0.0, 0.0, 0.0])).unwrap();
+        for bad in [
+            &[][..],
+            &[1.0, 0.0, 0.0][..],
+            &[f32::NAN, 0.0, 0.0, 0.0][..],
+        ] {
+            assert_eq!(
+                store.search_batch(bad, 1, None).unwrap_err().kind(),
+                crate::ErrorKind::InvalidArgument
+            );
+        }
+        assert!(store.search_batch(&[1.0, 0.0, 0.0, 0.0], 0, None).is_err());
+        let empty = MemoryStore::new("m", 4).unwrap();
+        assert_eq!(
+            empty.search_batch(&[1.0, 0.0, 0.0, 0.0], 3, None).unwrap(),
+            vec![Vec::<Match>::new()]
+        );
     }
 
     #[test]

@@ -11,7 +11,21 @@ pub use memory::MemoryStore;
 pub use record::{validate_id, Match, Record, RecordMeta, Status};
 pub use sqlite::SqliteStore;
 
-use crate::Result;
+use crate::{Error, Result};
+
+/// Checks a batch of row-major queries: at least one, whole rows of `dim`.
+pub(crate) fn check_queries(queries: &[f32], dim: usize) -> Result<()> {
+    if queries.is_empty() || dim == 0 || !queries.len().is_multiple_of(dim) {
+        return Err(Error::invalid_argument(
+            "queries",
+            format!(
+                "{} values are not a whole number of {dim}-value rows (give at least one)",
+                queries.len()
+            ),
+        ));
+    }
+    Ok(())
+}
 
 /// A collection of voiceprints (or image vectors) bound to one model id and
 /// dimension.
@@ -46,6 +60,25 @@ pub trait VectorStore: Send + Sync {
     /// best first (ties by id). `candidates` restricts the search to those
     /// ids; unknown ids among them are ignored.
     fn search(&self, query: &[f32], k: usize, candidates: Option<&[&str]>) -> Result<Vec<Match>>;
+    /// [`search`](Self::search) for many queries at once: `queries` holds
+    /// `n` row-major vectors of [`dim`](Self::dim) values; the result has
+    /// one hit list per query, each exactly what `search` returns for it.
+    /// Stores override this with a batched kernel (the memory store uses a
+    /// blocked matrix product); this default loops.
+    fn search_batch(
+        &self,
+        queries: &[f32],
+        k: usize,
+        candidates: Option<&[&str]>,
+    ) -> Result<Vec<Vec<Match>>> {
+        let dim = self.dim();
+        check_queries(queries, dim)?;
+        queries
+            .chunks_exact(dim)
+            .map(|q| self.search(q, k, candidates))
+            .collect()
+    }
+
     /// Makes every write durable (a no-op where writes already are).
     fn flush(&self) -> Result<()> {
         Ok(())

@@ -311,6 +311,15 @@ impl VectorStore for SqliteStore {
         self.index.search(query, k, candidates)
     }
 
+    fn search_batch(
+        &self,
+        queries: &[f32],
+        k: usize,
+        candidates: Option<&[&str]>,
+    ) -> Result<Vec<Vec<Match>>> {
+        self.index.search_batch(queries, k, candidates)
+    }
+
     fn flush(&self) -> Result<()> {
         let conn = self.conn.lock();
         conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")

@@ -56,6 +56,22 @@ impl<'a> TopK<'a> {
         }
     }
 
+    /// The score a new hit must reach to be kept (minus infinity until
+    /// `k` hits are held): a cheap test before [`push`](Self::push).
+    #[inline]
+    pub(crate) fn threshold(&self) -> f32 {
+        if self.heap.len() < self.k {
+            f32::NEG_INFINITY
+        } else {
+            self.heap.peek().map_or(f32::NEG_INFINITY, |h| h.score)
+        }
+    }
+
+    /// The ids held, in no order.
+    pub(crate) fn ids(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.heap.iter().map(|h| h.id)
+    }
+
     /// Best first.
     pub(crate) fn into_sorted(self) -> Vec<(f32, &'a str)> {
         self.heap
