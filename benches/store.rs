@@ -81,7 +81,7 @@ fn search_batch(c: &mut Criterion) {
             queries
                 .chunks_exact(dim)
                 .map(|q| store.search(q, 10, None).expect("search"))
-                .count()
+                .collect::<Vec<_>>()
         })
     });
     g.finish();
