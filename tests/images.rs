@@ -391,6 +391,17 @@ fn image_index_round_trip_through_sqlite_and_near_duplicates() {
         index.search_vector(&v.vector, 1, None).unwrap()[0].id,
         "camera.png"
     );
+    // A batch of query vectors (not normalised: the index does it) gives
+    // what one query at a time gives.
+    let mut batch = Vec::new();
+    for input in &inputs {
+        batch.extend(index.embed(*input).unwrap().vector.iter().map(|x| x * 3.0));
+    }
+    let hits = index.search_vectors(&batch, 4, None).unwrap();
+    for (q, h) in batch.chunks_exact(enc.dim()).zip(&hits) {
+        assert_eq!(h, &index.search_vector(q, 4, None).unwrap());
+    }
+    assert!(index.search_vectors(&batch[..5], 4, None).is_err());
     assert!(index.remove("camera.png").unwrap());
     assert!(!index.remove("camera.png").unwrap());
     assert_eq!(store.len(), CATALOGUE.len() - 1);

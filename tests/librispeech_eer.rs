@@ -280,6 +280,19 @@ fn ge2e_eer_on_librispeech_halves() {
             .unwrap();
         assert!(who.matches.iter().all(|m| cands.contains(&m.id.as_str())));
     }
+    // All test halves at once through the batched kernel: the same answers.
+    let batch: Vec<f32> = h
+        .test
+        .iter()
+        .flat_map(|t| t.vector.iter().copied())
+        .collect();
+    let batched = vp.identify_vectors(&batch, 5, None, None).unwrap();
+    assert_eq!(batched.len(), h.test.len());
+    for (t, b) in h.test.iter().zip(&batched) {
+        let single = vp.identify_embedding(t, 5, None, None).unwrap();
+        assert_eq!(b.matches, single.matches);
+        assert_eq!(b.best, single.best);
+    }
     let top1 = correct as f32 / h.ids.len() as f32;
     println!(
         "GE2E identification among {} speakers: top-1 {:.1} %",

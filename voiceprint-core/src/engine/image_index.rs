@@ -155,6 +155,23 @@ impl ImageIndex {
         self.store.search(&v, k, candidates)
     }
 
+    /// [`search_vector`](Self::search_vector) for many queries at once:
+    /// `queries` holds `n` row-major vectors of the encoder's dimension
+    /// (each normalised here); one hit list per query, through the store's
+    /// batched kernel ([`VectorStore::search_batch`]).
+    ///
+    /// Errors: [`Error::InvalidArgument`] for an empty or ragged batch or a
+    /// zero / non-finite row, [`Error::InvalidArgument`] for `k == 0`.
+    pub fn search_vectors(
+        &self,
+        queries: &[f32],
+        k: usize,
+        candidates: Option<&[&str]>,
+    ) -> Result<Vec<Vec<Match>>> {
+        let unit = unit_rows(queries, self.encoder.dim())?;
+        self.store.search_batch(&unit, k, candidates)
+    }
+
     /// The stored image, or `None`.
     pub fn get(&self, id: &str) -> Result<Option<ImageRecord>> {
         Ok(self.store.get(id)?.map(|r| ImageRecord {
@@ -235,4 +252,14 @@ impl ImageIndex {
         crate::score::l2_normalize(&mut v)?;
         Ok(v)
     }
+}
+
+/// Row-major `queries` of `dim` values each, every row L2-normalised.
+pub(crate) fn unit_rows(queries: &[f32], dim: usize) -> Result<Vec<f32>> {
+    crate::store::check_queries(queries, dim)?;
+    let mut out = queries.to_vec();
+    for row in out.chunks_exact_mut(dim) {
+        crate::score::l2_normalize(row)?;
+    }
+    Ok(out)
 }

@@ -330,6 +330,38 @@ impl Voiceprints {
         })
     }
 
+    /// [`identify_embedding`](Self::identify_embedding) for many
+    /// voiceprints at once: `vectors` holds `n` row-major voiceprints of the
+    /// encoder's dimension, unit length as the encoder returns them (used
+    /// as given, as `identify_embedding` uses its embedding), searched
+    /// together through the store's batched kernel
+    /// ([`VectorStore::search_batch`]): a nightly dedup of a catalogue, or
+    /// a batch of calls, in one pass. Each result equals
+    /// `identify_embedding` of that row.
+    pub fn identify_vectors(
+        &self,
+        vectors: &[f32],
+        k: usize,
+        candidates: Option<&[&str]>,
+        threshold: Option<f32>,
+    ) -> Result<Vec<Identification>> {
+        let threshold = check_threshold(threshold.unwrap_or_else(|| self.threshold()))?;
+        crate::store::check_queries(vectors, self.encoder.dim())?;
+        Ok(self
+            .store
+            .search_batch(vectors, k, candidates)?
+            .into_iter()
+            .map(|matches| {
+                let best = matches.first().filter(|m| m.score >= threshold).cloned();
+                Identification {
+                    matches,
+                    best,
+                    threshold,
+                }
+            })
+            .collect())
+    }
+
     /// Removes a speaker; `true` when it existed.
     pub fn remove(&self, id: &str) -> Result<bool> {
         let _guard = self.enroll_lock.lock();
