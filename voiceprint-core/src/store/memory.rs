@@ -102,6 +102,34 @@ impl VectorStore for MemoryStore {
         Ok(())
     }
 
+    fn upsert_batch(&self, records: Vec<Record>) -> Result<()> {
+        super::check_distinct_ids(&records)?;
+        for r in &records {
+            self.check(r)?;
+        }
+        let mut rows = self.rows.write();
+        let rows = &mut *rows;
+        rows.ids.reserve(records.len());
+        rows.meta.reserve(records.len());
+        rows.vectors.reserve(records.len() * self.dim);
+        rows.slot.reserve(records.len());
+        for record in records {
+            match rows.slot.get(&record.id) {
+                Some(&i) => {
+                    rows.vectors[i * self.dim..(i + 1) * self.dim].copy_from_slice(&record.vector);
+                    rows.meta[i] = record.meta;
+                }
+                None => {
+                    rows.slot.insert(record.id.clone(), rows.ids.len());
+                    rows.ids.push(record.id);
+                    rows.vectors.extend_from_slice(&record.vector);
+                    rows.meta.push(record.meta);
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn get(&self, id: &str) -> Result<Option<Record>> {
         let rows = self.rows.read();
         Ok(rows.slot.get(id).map(|&i| Record {

@@ -13,6 +13,21 @@ pub use sqlite::SqliteStore;
 
 use crate::{Error, Result};
 
+/// A batch may not name one id twice: which of the two would win is not
+/// something a caller should have to guess.
+pub(crate) fn check_distinct_ids(records: &[Record]) -> Result<()> {
+    let mut seen = std::collections::HashSet::with_capacity(records.len());
+    for r in records {
+        if !seen.insert(r.id.as_str()) {
+            return Err(Error::invalid_argument(
+                "records",
+                format!("id {:?} appears twice in one batch", r.id),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Checks a batch of row-major queries: at least one, whole rows of `dim`.
 pub(crate) fn check_queries(queries: &[f32], dim: usize) -> Result<()> {
     if queries.is_empty() || dim == 0 || !queries.len().is_multiple_of(dim) {
@@ -48,6 +63,14 @@ pub trait VectorStore: Send + Sync {
     /// ([`Error::InvalidId`](crate::Error::InvalidId)), vectors of another
     /// dimension and non-finite values.
     fn upsert(&self, record: Record) -> Result<()>;
+    /// Inserts or replaces many records at once. Every record is checked
+    /// before anything is written; stores that can (the SQLite store: one
+    /// transaction) apply the batch all or nothing. This default upserts
+    /// one by one after checking none repeats an id.
+    fn upsert_batch(&self, records: Vec<Record>) -> Result<()> {
+        check_distinct_ids(&records)?;
+        records.into_iter().try_for_each(|r| self.upsert(r))
+    }
     /// The record with this id, if any.
     fn get(&self, id: &str) -> Result<Option<Record>>;
     /// Removes a record; `true` when it existed.

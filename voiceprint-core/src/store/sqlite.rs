@@ -6,6 +6,16 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use super::{Match, MemoryStore, Record, RecordMeta, Status, VectorStore};
 use crate::{Error, Result};
 
+/// Records decoded from the file per batch into the index on open.
+const LOAD_CHUNK: usize = 8192;
+
+/// Insert or replace one record (`upsert` and `upsert_batch`).
+const UPSERT_SQL: &str = "INSERT INTO records (id, vector, status, created_at_ms, updated_at_ms, enrollment_count, labels)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+     ON CONFLICT(id) DO UPDATE SET vector = excluded.vector, status = excluded.status,
+         created_at_ms = excluded.created_at_ms, updated_at_ms = excluded.updated_at_ms,
+         enrollment_count = excluded.enrollment_count, labels = excluded.labels";
+
 /// Version of the file layout written by this code; files of a newer one are refused.
 const SCHEMA_VERSION: i64 = 1;
 
@@ -180,6 +190,7 @@ impl SqliteStore {
                     ))
                 })
                 .map_err(|e| store_err(path, e))?;
+            let mut loaded = Vec::new();
             for row in rows {
                 let (id, blob, status, created, updated, count, labels) =
                     row.map_err(|e| store_err(path, e))?;
@@ -199,7 +210,10 @@ impl SqliteStore {
                     .collect();
                 let labels = serde_json::from_str(&labels)
                     .map_err(|e| store_err(path, format!("record `{id}` has bad labels: {e}")))?;
-                index.upsert(Record {
+                if loaded.len() == LOAD_CHUNK {
+                    index.upsert_batch(std::mem::take(&mut loaded))?;
+                }
+                loaded.push(Record {
                     id,
                     vector,
                     meta: RecordMeta {
@@ -213,8 +227,12 @@ impl SqliteStore {
                         enrollment_count: u32::try_from(count).unwrap_or(0),
                         labels,
                     },
-                })?;
+                });
             }
+            // Loaded in chunks: one write lock per chunk, and never a second
+            // copy of the whole file in memory (ids are the primary key, so
+            // no chunk repeats one).
+            index.upsert_batch(loaded)?;
         }
         Ok(SqliteStore {
             path: path.to_path_buf(),
@@ -258,11 +276,7 @@ impl VectorStore for SqliteStore {
         let mut conn = self.conn.lock();
         let tx = conn.transaction().map_err(|e| store_err(&self.path, e))?;
         tx.execute(
-            "INSERT INTO records (id, vector, status, created_at_ms, updated_at_ms, enrollment_count, labels)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT(id) DO UPDATE SET vector = excluded.vector, status = excluded.status,
-                 created_at_ms = excluded.created_at_ms, updated_at_ms = excluded.updated_at_ms,
-                 enrollment_count = excluded.enrollment_count, labels = excluded.labels",
+            UPSERT_SQL,
             params![
                 record.id,
                 blob,
@@ -276,6 +290,40 @@ impl VectorStore for SqliteStore {
         .map_err(|e| store_err(&self.path, e))?;
         tx.commit().map_err(|e| store_err(&self.path, e))?;
         self.index.upsert(record)
+    }
+
+    fn upsert_batch(&self, records: Vec<Record>) -> Result<()> {
+        super::check_distinct_ids(&records)?;
+        for r in &records {
+            self.index.check(r)?;
+        }
+        let mut conn = self.conn.lock();
+        let tx = conn.transaction().map_err(|e| store_err(&self.path, e))?;
+        {
+            let mut stmt = tx
+                .prepare_cached(UPSERT_SQL)
+                .map_err(|e| store_err(&self.path, e))?;
+            let mut blob = Vec::with_capacity(self.index.dim() * 4);
+            for record in &records {
+                blob.clear();
+                blob.extend(record.vector.iter().flat_map(|x| x.to_le_bytes()));
+                let labels = serde_json::to_string(&record.meta.labels)
+                    .map_err(|e| Error::invalid_argument("labels", e.to_string()))?;
+                stmt.execute(params![
+                    record.id,
+                    blob,
+                    (record.meta.status == Status::Disabled) as i64,
+                    record.meta.created_at_ms,
+                    record.meta.updated_at_ms,
+                    record.meta.enrollment_count as i64,
+                    labels
+                ])
+                .map_err(|e| store_err(&self.path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| store_err(&self.path, e))?;
+        // Checked above, so the index takes the batch whole.
+        self.index.upsert_batch(records)
     }
 
     fn get(&self, id: &str) -> Result<Option<Record>> {
@@ -344,6 +392,49 @@ mod tests {
             vector: v,
             meta,
         }
+    }
+
+    #[test]
+    fn a_batch_is_written_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.db");
+        let store = SqliteStore::create_or_open(&path, "m", 3).unwrap();
+        store.upsert(rec("old", vec![0.0, 0.0, 1.0])).unwrap();
+        let batch: Vec<Record> = (0..20_000)
+            .map(|i| {
+                let a = i as f32 * 0.001;
+                rec(&format!("r{i:05}"), vec![a.cos(), a.sin(), 0.0])
+            })
+            .collect();
+        store.upsert_batch(batch.clone()).unwrap();
+        // Replacing in a batch keeps one record per id.
+        store
+            .upsert_batch(vec![
+                rec("old", vec![1.0, 0.0, 0.0]),
+                rec("new", vec![0.0, 1.0, 0.0]),
+            ])
+            .unwrap();
+        assert_eq!(store.len(), 20_002);
+        // A bad record, or an id twice, refuses the whole batch.
+        let bad = vec![
+            rec("x1", vec![1.0, 0.0, 0.0]),
+            rec("x2", vec![f32::NAN, 0.0, 0.0]),
+        ];
+        assert!(store.upsert_batch(bad).is_err());
+        let twice = vec![rec("y", vec![1.0, 0.0, 0.0]), rec("y", vec![0.0, 1.0, 0.0])];
+        assert!(store.upsert_batch(twice).is_err());
+        assert!(store.get("x1").unwrap().is_none() && store.get("y").unwrap().is_none());
+        let q = [0.6f32, 0.8, 0.0];
+        let before = store.search(&q, 5, None).unwrap();
+        drop(store);
+        let reopened = SqliteStore::open(&path).unwrap();
+        assert_eq!(reopened.len(), 20_002);
+        assert_eq!(reopened.search(&q, 5, None).unwrap(), before);
+        assert_eq!(reopened.get("r00007").unwrap().unwrap(), batch[7]);
+        assert_eq!(
+            reopened.get("old").unwrap().unwrap().vector,
+            vec![1.0, 0.0, 0.0]
+        );
     }
 
     #[test]
