@@ -1051,6 +1051,25 @@ typedef struct vp_matches {
 } vp_matches;
 
 /**
+ * The result of a batched search or identify (`vp_image_index_search_vectors`,
+ * `vp_engine_identify_vectors`): one `vp_matches` per query, in the
+ * order of the queries. Owned by the library: read it, do not modify it,
+ * free it (and every `vp_matches` in it) with `vp_batch_matches_free`;
+ * never pass its items to `vp_matches_free`.
+ */
+typedef struct vp_batch_matches {
+  /**
+   * `len` results; `items[i]` answers query `i`, as the single-query
+   * call with that query would.
+   */
+  const struct vp_matches *items;
+  /**
+   * Number of queries.
+   */
+  size_t len;
+} vp_batch_matches;
+
+/**
  * A free-form label of a stored record (speaker or image).
  */
 typedef struct vp_label {
@@ -2206,6 +2225,40 @@ vp_status vp_engine_identify(const struct vp_engine *engine,
                              struct vp_matches **out);
 
 /**
+ * `vp_engine_identify` for `num_vectors` embeddings computed beforehand
+ * (`vp_speaker_encoder_embed`, another node), scored in one pass over the
+ * store: `vectors` holds them row-major, `dim` floats each, used as given
+ * (they are expected unit length, as the encoder makes them). `k`,
+ * `candidates` and `threshold` (NaN for the engine's default) apply to
+ * every row. Result `i` is exactly what `vp_engine_identify` returns for
+ * the audio whose embedding is row `i` (same ids, order, scores, best and
+ * threshold).
+ *
+ * On success `*out` is a new `vp_batch_matches` of `num_vectors`
+ * `vp_matches` to free with `vp_batch_matches_free`; on failure `*out`
+ * is NULL.
+ *
+ * Errors: `VP_STATUS_DIMENSION_MISMATCH` (`dim` is not the encoder's),
+ * `VP_STATUS_INVALID_ARGUMENT` (`num_vectors` 0, `k` 0, bad threshold,
+ * `num_vectors * dim` too large), `VP_STATUS_NULL_POINTER`,
+ * `VP_STATUS_INVALID_UTF8` (a candidate id).
+ *
+ * # Safety
+ * `engine` is NULL or live; `vectors` is NULL or points to
+ * `num_vectors * dim` floats; `candidates` as in `vp_engine_identify`;
+ * `out` is NULL or writable.
+ */
+vp_status vp_engine_identify_vectors(const struct vp_engine *engine,
+                                     const float *vectors,
+                                     size_t num_vectors,
+                                     size_t dim,
+                                     size_t k,
+                                     const char *const *candidates,
+                                     size_t candidates_len,
+                                     float threshold,
+                                     struct vp_batch_matches **out);
+
+/**
  * Removes speaker `id`. `*removed` (if `removed` is not NULL) says whether
  * it existed; removing an unknown id is not an error.
  *
@@ -2740,6 +2793,36 @@ vp_status vp_image_index_search_vector(const struct vp_image_index *index,
                                        struct vp_matches **out);
 
 /**
+ * `vp_image_index_search_vector` for `num_queries` query vectors at
+ * once: `queries` holds them row-major, `dim` floats each (each
+ * normalised here), scored in one pass over the store. Result `i` is
+ * exactly what `vp_image_index_search_vector` returns for row `i` (same
+ * ids, order and scores).
+ *
+ * On success `*out` is a new `vp_batch_matches` of `num_queries`
+ * `vp_matches` (each with `best` NULL and `threshold` NaN) to free with
+ * `vp_batch_matches_free`; on failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_DIMENSION_MISMATCH` (`dim` is not the index's),
+ * `VP_STATUS_INVALID_ARGUMENT` (`num_queries` 0, `k` 0, a zero or
+ * non-finite row, `num_queries * dim` too large), `VP_STATUS_NULL_POINTER`,
+ * `VP_STATUS_INVALID_UTF8` (a candidate id).
+ *
+ * # Safety
+ * `index` is NULL or live; `queries` is NULL or points to
+ * `num_queries * dim` floats; `candidates` as in `vp_image_index_search`;
+ * `out` is NULL or writable.
+ */
+vp_status vp_image_index_search_vectors(const struct vp_image_index *index,
+                                        const float *queries,
+                                        size_t num_queries,
+                                        size_t dim,
+                                        size_t k,
+                                        const char *const *candidates,
+                                        size_t candidates_len,
+                                        struct vp_batch_matches **out);
+
+/**
  * The image stored under `id`: its vector and metadata. On success `*out`
  * is a new `vp_image_record` to free with `vp_image_record_free`, or NULL
  * when no image has this id (not an error); on failure `*out` is NULL.
@@ -2871,6 +2954,15 @@ void vp_image_tensor_free(struct vp_image_tensor *tensor);
  * `matches` is NULL or was returned by the library and not freed yet.
  */
 void vp_matches_free(struct vp_matches *matches);
+
+/**
+ * Frees a batch returned by the library, with every `vp_matches` in it.
+ * NULL is a no-op.
+ *
+ * # Safety
+ * `batch` is NULL or was returned by the library and not freed yet.
+ */
+void vp_batch_matches_free(struct vp_batch_matches *batch);
 
 /**
  * Loads ONNX Runtime and sets how models run. Optional: without it the

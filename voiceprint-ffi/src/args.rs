@@ -77,6 +77,34 @@ pub(crate) unsafe fn slice_arg<'a, T>(
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
+/// A borrowed batch of `rows` row-major vectors of `dim` floats each, for
+/// a model whose vectors have `expected` values: `dim` must be `expected`
+/// (else a dimension mismatch), and `rows * dim` must not overflow. NULL
+/// is accepted when `rows` is 0; core then refuses the empty batch.
+///
+/// # Safety
+/// `ptr` is NULL or points to `rows * dim` floats, as in [`slice_arg`].
+pub(crate) unsafe fn rows_arg<'a>(
+    ptr: *const f32,
+    rows: usize,
+    dim: usize,
+    expected: usize,
+    name: &'static str,
+) -> FfiResult<&'a [f32]> {
+    if dim != expected {
+        return Err(Error::DimensionMismatch {
+            expected,
+            actual: dim,
+        }
+        .into());
+    }
+    let len = rows.checked_mul(dim).ok_or_else(|| {
+        Error::invalid_argument(name, format!("{rows} rows of {dim} values are too many"))
+    })?;
+    // SAFETY: forwarded contract of this function.
+    unsafe { slice_arg(ptr, len, name) }
+}
+
 /// An array of `len` borrowed strings (ids, candidate ids); NULL is
 /// accepted for an empty array. `name` names the array in messages and
 /// `item` its elements (e.g. `"candidates[i]"`).
@@ -191,6 +219,31 @@ mod tests {
             assert!(matches!(
                 slice_arg(data.as_ptr(), usize::MAX / 2, "v"),
                 Err(FfiError::Core(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn rows_check_dimension_then_count() {
+        let data = [1.0f32, 0.0, 0.0, 1.0];
+        // SAFETY: pointers and lengths describe `data` or nothing at all.
+        unsafe {
+            assert_eq!(rows_arg(data.as_ptr(), 2, 2, 2, "q").unwrap(), &data);
+            assert!(rows_arg(std::ptr::null(), 0, 2, 2, "q").unwrap().is_empty());
+            assert!(matches!(
+                rows_arg(data.as_ptr(), 1, 4, 2, "q"),
+                Err(FfiError::Core(Error::DimensionMismatch {
+                    expected: 2,
+                    actual: 4
+                }))
+            ));
+            assert!(matches!(
+                rows_arg(data.as_ptr(), usize::MAX, 2, 2, "q"),
+                Err(FfiError::Core(_))
+            ));
+            assert!(matches!(
+                rows_arg(std::ptr::null(), 2, 2, 2, "q"),
+                Err(FfiError::NullPointer("q"))
             ));
         }
     }

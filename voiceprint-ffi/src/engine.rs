@@ -9,11 +9,13 @@ use voiceprint_core::embed::SpeakerEncoder;
 use voiceprint_core::engine::{Voiceprints, VoiceprintsConfig};
 use voiceprint_core::store::VectorStore;
 
-use crate::args::{opt_out_arg, opt_str_array_arg, out_arg, ref_arg, str_arg, threshold_arg};
+use crate::args::{
+    opt_out_arg, opt_str_array_arg, out_arg, ref_arg, rows_arg, str_arg, threshold_arg,
+};
 use crate::audio_input::{audio_input, audio_inputs, vp_audio};
 use crate::encoder::vp_speaker_encoder;
 use crate::error::{ffi_call, ffi_get, FfiResult};
-use crate::matches::{matches_into_raw, vp_matches};
+use crate::matches::{batch_matches_into_raw, matches_into_raw, vp_batch_matches, vp_matches};
 use crate::speaker::{speaker_into_raw, status_arg, vp_speaker, vp_speaker_status};
 use crate::status::vp_status;
 use crate::store::vp_store;
@@ -292,6 +294,64 @@ pub unsafe extern "C" fn vp_engine_identify(
                 .inner
                 .identify(input, k, candidates.as_deref(), threshold_arg(threshold))?;
         *out = matches_into_raw(found);
+        Ok(())
+    })
+}
+
+/// `vp_engine_identify` for `num_vectors` embeddings computed beforehand
+/// (`vp_speaker_encoder_embed`, another node), scored in one pass over the
+/// store: `vectors` holds them row-major, `dim` floats each, used as given
+/// (they are expected unit length, as the encoder makes them). `k`,
+/// `candidates` and `threshold` (NaN for the engine's default) apply to
+/// every row. Result `i` is exactly what `vp_engine_identify` returns for
+/// the audio whose embedding is row `i` (same ids, order, scores, best and
+/// threshold).
+///
+/// On success `*out` is a new `vp_batch_matches` of `num_vectors`
+/// `vp_matches` to free with `vp_batch_matches_free`; on failure `*out`
+/// is NULL.
+///
+/// Errors: `VP_STATUS_DIMENSION_MISMATCH` (`dim` is not the encoder's),
+/// `VP_STATUS_INVALID_ARGUMENT` (`num_vectors` 0, `k` 0, bad threshold,
+/// `num_vectors * dim` too large), `VP_STATUS_NULL_POINTER`,
+/// `VP_STATUS_INVALID_UTF8` (a candidate id).
+///
+/// # Safety
+/// `engine` is NULL or live; `vectors` is NULL or points to
+/// `num_vectors * dim` floats; `candidates` as in `vp_engine_identify`;
+/// `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn vp_engine_identify_vectors(
+    engine: *const vp_engine,
+    vectors: *const f32,
+    num_vectors: usize,
+    dim: usize,
+    k: usize,
+    candidates: *const *const c_char,
+    candidates_len: usize,
+    threshold: f32,
+    out: *mut *mut vp_batch_matches,
+) -> vp_status {
+    ffi_call(|| {
+        // SAFETY: forwarded contract of this function.
+        let out = unsafe { out_arg(out, "out") }?;
+        *out = std::ptr::null_mut();
+        // SAFETY: as above.
+        let engine = unsafe { ref_arg(engine, "engine") }?;
+        let expected = engine.inner.encoder().dim();
+        // SAFETY: as above.
+        let vectors = unsafe { rows_arg(vectors, num_vectors, dim, expected, "vectors") }?;
+        // SAFETY: as above.
+        let candidates = unsafe {
+            opt_str_array_arg(candidates, candidates_len, "candidates", "candidates[i]")
+        }?;
+        let found = engine.inner.identify_vectors(
+            vectors,
+            k,
+            candidates.as_deref(),
+            threshold_arg(threshold),
+        )?;
+        *out = batch_matches_into_raw(found);
         Ok(())
     })
 }

@@ -9,7 +9,7 @@ use voiceprint_core::engine::ImageIndex;
 use voiceprint_core::store::VectorStore;
 
 use crate::args::{
-    opt_out_arg, opt_str_array_arg, out_arg, ref_arg, slice_arg, str_arg, str_array_arg,
+    opt_out_arg, opt_str_array_arg, out_arg, ref_arg, rows_arg, slice_arg, str_arg, str_array_arg,
 };
 use crate::embedding::{embedding_into_raw, vp_embedding};
 use crate::error::{ffi_call, FfiResult};
@@ -17,7 +17,9 @@ use crate::image_encoder::vp_image_encoder;
 use crate::image_input::{image_input, image_inputs, vp_image};
 use crate::image_record::{image_record_into_raw, vp_image_record};
 use crate::labels::{labels_arg, vp_label};
-use crate::matches::{search_matches_into_raw, vp_matches};
+use crate::matches::{
+    batch_search_matches_into_raw, search_matches_into_raw, vp_batch_matches, vp_matches,
+};
 use crate::speaker::status_arg;
 use crate::status::vp_status;
 use crate::store::vp_store;
@@ -330,6 +332,57 @@ pub unsafe extern "C" fn vp_image_index_search_vector(
             .inner
             .search_vector(vector, k, candidates.as_deref())?;
         *out = search_matches_into_raw(found);
+        Ok(())
+    })
+}
+
+/// `vp_image_index_search_vector` for `num_queries` query vectors at
+/// once: `queries` holds them row-major, `dim` floats each (each
+/// normalised here), scored in one pass over the store. Result `i` is
+/// exactly what `vp_image_index_search_vector` returns for row `i` (same
+/// ids, order and scores).
+///
+/// On success `*out` is a new `vp_batch_matches` of `num_queries`
+/// `vp_matches` (each with `best` NULL and `threshold` NaN) to free with
+/// `vp_batch_matches_free`; on failure `*out` is NULL.
+///
+/// Errors: `VP_STATUS_DIMENSION_MISMATCH` (`dim` is not the index's),
+/// `VP_STATUS_INVALID_ARGUMENT` (`num_queries` 0, `k` 0, a zero or
+/// non-finite row, `num_queries * dim` too large), `VP_STATUS_NULL_POINTER`,
+/// `VP_STATUS_INVALID_UTF8` (a candidate id).
+///
+/// # Safety
+/// `index` is NULL or live; `queries` is NULL or points to
+/// `num_queries * dim` floats; `candidates` as in `vp_image_index_search`;
+/// `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn vp_image_index_search_vectors(
+    index: *const vp_image_index,
+    queries: *const f32,
+    num_queries: usize,
+    dim: usize,
+    k: usize,
+    candidates: *const *const c_char,
+    candidates_len: usize,
+    out: *mut *mut vp_batch_matches,
+) -> vp_status {
+    ffi_call(|| {
+        // SAFETY: forwarded contract of this function.
+        let out = unsafe { out_arg(out, "out") }?;
+        *out = std::ptr::null_mut();
+        // SAFETY: as above.
+        let index = unsafe { ref_arg(index, "index") }?;
+        let expected = index.inner.encoder().dim();
+        // SAFETY: as above.
+        let queries = unsafe { rows_arg(queries, num_queries, dim, expected, "queries") }?;
+        // SAFETY: as above.
+        let candidates = unsafe {
+            opt_str_array_arg(candidates, candidates_len, "candidates", "candidates[i]")
+        }?;
+        let found = index
+            .inner
+            .search_vectors(queries, k, candidates.as_deref())?;
+        *out = batch_search_matches_into_raw(found);
         Ok(())
     })
 }

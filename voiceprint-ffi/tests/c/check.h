@@ -88,6 +88,20 @@ static inline double norm(const float *v, size_t n) {
   return sqrt(s);
 }
 
+/* The same ranked matches: ids, order and scores exactly, the same best
+ * (none, or the first) and threshold (NaN equal to NaN). What a batched
+ * call must give for each of its queries against the single-query call. */
+static inline int same_matches(const vp_matches *a, const vp_matches *b) {
+  if (!a || !b || a->len != b->len) return 0;
+  for (size_t i = 0; i < a->len; ++i) {
+    if (strcmp(a->items[i].id, b->items[i].id) != 0) return 0;
+    if (a->items[i].score != b->items[i].score) return 0;
+  }
+  if ((a->best == NULL) != (b->best == NULL)) return 0;
+  if (a->best && (a->best != a->items || b->best != b->items)) return 0;
+  return isnan(a->threshold) ? isnan(b->threshold) : a->threshold == b->threshold;
+}
+
 /* Prints the tally; the exit status of a test program. */
 static inline int report(void) {
   int f = atomic_load(&failed);

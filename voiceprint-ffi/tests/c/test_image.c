@@ -984,6 +984,69 @@ static void test_index(const vp_image_encoder *enc, const char *db, struct ranki
   CHECK_STATUS(vp_image_index_search_vector(index, stored, dim, 1, bad_candidates, 2, &m),
                VP_STATUS_INVALID_UTF8);
 
+  /* search_vectors: a batch of queries gives, per query, exactly what
+   * search_vector gives for it (ids, order, scores), with and without
+   * candidates. */
+  {
+    enum { ROWS = 3 };
+    float queries[ROWS * 64];
+    for (size_t i = 0; i < dim && i < 64; ++i) {
+      queries[i] = stored[i];
+      queries[dim + i] = scaled[i];
+      queries[2 * dim + i] = stored[dim - 1 - i] + 0.25f;
+    }
+    const char *pair[2] = {"vector", "gradient"};
+    for (int with_candidates = 0; with_candidates < 2; ++with_candidates) {
+      const char *const *cands = with_candidates ? pair : NULL;
+      size_t ncands = with_candidates ? 2 : 0;
+      vp_batch_matches *batch = NULL;
+      CHECK_STATUS(
+          vp_image_index_search_vectors(index, queries, ROWS, dim, 4, cands, ncands, &batch),
+          VP_STATUS_OK);
+      CHECK(batch && batch->len == ROWS);
+      for (size_t row = 0; batch && row < batch->len && row < ROWS; ++row) {
+        CHECK_STATUS(vp_image_index_search_vector(index, queries + row * dim, dim, 4, cands,
+                                                  ncands, &m),
+                     VP_STATUS_OK);
+        CHECK(m && m->len == (with_candidates ? 2u : 4u));
+        CHECK(same_matches(&batch->items[row], m));
+        CHECK(batch->items[row].best == NULL && isnan(batch->items[row].threshold));
+        vp_matches_free(m);
+      }
+      vp_batch_matches_free(batch);
+    }
+    vp_batch_matches_free(NULL);
+    vp_batch_matches *batch = (vp_batch_matches *)1;
+    CHECK_STATUS(vp_image_index_search_vectors(index, queries, 0, dim, 1, NULL, 0, &batch),
+                 VP_STATUS_INVALID_ARGUMENT);
+    CHECK(batch == NULL);
+    CHECK_STATUS(vp_image_index_search_vectors(index, NULL, 0, dim, 1, NULL, 0, &batch),
+                 VP_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(vp_image_index_search_vectors(index, queries, ROWS, dim - 1, 1, NULL, 0, &batch),
+                 VP_STATUS_DIMENSION_MISMATCH);
+    CHECK(message_has("32") && message_has("31"));
+    CHECK_STATUS(vp_image_index_search_vectors(index, queries, ROWS, 0, 1, NULL, 0, &batch),
+                 VP_STATUS_DIMENSION_MISMATCH);
+    CHECK_STATUS(vp_image_index_search_vectors(index, queries, SIZE_MAX / 2, dim, 1, NULL, 0, &batch),
+                 VP_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(vp_image_index_search_vectors(index, queries, ROWS, dim, 0, NULL, 0, &batch),
+                 VP_STATUS_INVALID_ARGUMENT);
+    float with_zero_row[2 * 64] = {0};
+    memcpy(with_zero_row, stored, dim * sizeof *stored);
+    CHECK_STATUS(vp_image_index_search_vectors(index, with_zero_row, 2, dim, 1, NULL, 0, &batch),
+                 VP_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(vp_image_index_search_vectors(index, NULL, ROWS, dim, 1, NULL, 0, &batch),
+                 VP_STATUS_NULL_POINTER);
+    CHECK_STATUS(vp_image_index_search_vectors(NULL, queries, ROWS, dim, 1, NULL, 0, &batch),
+                 VP_STATUS_NULL_POINTER);
+    CHECK_STATUS(vp_image_index_search_vectors(index, queries, ROWS, dim, 1, NULL, 0, NULL),
+                 VP_STATUS_NULL_POINTER);
+    CHECK_STATUS(
+        vp_image_index_search_vectors(index, queries, ROWS, dim, 1, bad_candidates, 2, &batch),
+        VP_STATUS_INVALID_UTF8);
+    CHECK(batch == NULL);
+  }
+
   /* set_status: a disabled image is kept, never found. */
   CHECK_STATUS(vp_image_index_set_status(index, "chelsea", VP_SPEAKER_STATUS_DISABLED), VP_STATUS_OK);
   CHECK_STATUS(vp_image_index_search(index, &q, 10, NULL, 0, &m), VP_STATUS_OK);

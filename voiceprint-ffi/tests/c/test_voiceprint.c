@@ -467,6 +467,77 @@ static void test_engine(const vp_speaker_encoder *enc, vp_engine *engine) {
   CHECK_STATUS(vp_engine_identify(engine, &q, 1, NULL, 0, NAN, NULL), VP_STATUS_NULL_POINTER);
   vp_matches_free(NULL);
 
+  /* identify_vectors: the test clips' embeddings as one batch give, per
+   * row, exactly what identify gives for that clip (ids, order, scores,
+   * best, threshold), with the default, a given threshold and candidates. */
+  {
+    size_t dim = vp_speaker_encoder_dim(enc);
+    float *rows = calloc(4 * dim, sizeof *rows);
+    for (int i = 0; i < 4; ++i) {
+      clip_path(path, sizeof path, SPEAKERS[i], "test");
+      vp_audio a = vp_audio_path(path);
+      vp_embedding *e = NULL;
+      CHECK_STATUS(vp_speaker_encoder_embed(enc, &a, &e), VP_STATUS_OK);
+      if (e && e->dim == dim) memcpy(rows + i * dim, e->vector, dim * sizeof *rows);
+      vp_embedding_free(e);
+    }
+    const char *pair[2] = {SPEAKERS[1], SPEAKERS[3]};
+    const float thresholds[2] = {NAN, 0.5f};
+    for (int t = 0; t < 2; ++t) {
+      for (int with_candidates = 0; with_candidates < 2; ++with_candidates) {
+        const char *const *cands = with_candidates ? pair : NULL;
+        size_t ncands = with_candidates ? 2 : 0;
+        vp_batch_matches *batch = NULL;
+        CHECK_STATUS(vp_engine_identify_vectors(engine, rows, 4, dim, 3, cands, ncands,
+                                                thresholds[t], &batch),
+                     VP_STATUS_OK);
+        CHECK(batch && batch->len == 4);
+        for (size_t row = 0; batch && row < batch->len && row < 4; ++row) {
+          clip_path(path, sizeof path, SPEAKERS[row], "test");
+          vp_audio a = vp_audio_path(path);
+          vp_matches *one = NULL;
+          CHECK_STATUS(vp_engine_identify(engine, &a, 3, cands, ncands, thresholds[t], &one),
+                       VP_STATUS_OK);
+          CHECK(one && one->len == (with_candidates ? 2u : 3u));
+          CHECK(same_matches(&batch->items[row], one));
+          CHECK(batch->items[row].threshold == (t == 0 ? threshold : 0.5f));
+          vp_matches_free(one);
+        }
+        vp_batch_matches_free(batch);
+      }
+    }
+    vp_batch_matches_free(NULL);
+    vp_batch_matches *batch = (vp_batch_matches *)1;
+    CHECK_STATUS(vp_engine_identify_vectors(engine, rows, 0, dim, 1, NULL, 0, NAN, &batch),
+                 VP_STATUS_INVALID_ARGUMENT);
+    CHECK(batch == NULL);
+    CHECK_STATUS(vp_engine_identify_vectors(engine, NULL, 0, dim, 1, NULL, 0, NAN, &batch),
+                 VP_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(vp_engine_identify_vectors(engine, rows, 2, dim * 2, 1, NULL, 0, NAN, &batch),
+                 VP_STATUS_DIMENSION_MISMATCH);
+    CHECK_STATUS(vp_engine_identify_vectors(engine, rows, 4, dim - 1, 1, NULL, 0, NAN, &batch),
+                 VP_STATUS_DIMENSION_MISMATCH);
+    CHECK(batch == NULL);
+    CHECK_STATUS(vp_engine_identify_vectors(engine, rows, SIZE_MAX / 2, dim, 1, NULL, 0, NAN, &batch),
+                 VP_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(vp_engine_identify_vectors(engine, rows, 4, dim, 0, NULL, 0, NAN, &batch),
+                 VP_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(vp_engine_identify_vectors(engine, rows, 4, dim, 1, NULL, 0, 1.5f, &batch),
+                 VP_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(vp_engine_identify_vectors(engine, rows, 4, dim, 1, bad_candidates, 2, NAN, &batch),
+                 VP_STATUS_INVALID_UTF8);
+    CHECK_STATUS(vp_engine_identify_vectors(engine, rows, 4, dim, 1, null_candidate, 2, NAN, &batch),
+                 VP_STATUS_NULL_POINTER);
+    CHECK_STATUS(vp_engine_identify_vectors(engine, NULL, 4, dim, 1, NULL, 0, NAN, &batch),
+                 VP_STATUS_NULL_POINTER);
+    CHECK_STATUS(vp_engine_identify_vectors(NULL, rows, 4, dim, 1, NULL, 0, NAN, &batch),
+                 VP_STATUS_NULL_POINTER);
+    CHECK_STATUS(vp_engine_identify_vectors(engine, rows, 4, dim, 1, NULL, 0, NAN, NULL),
+                 VP_STATUS_NULL_POINTER);
+    CHECK(batch == NULL);
+    free(rows);
+  }
+
   /* Verify: genuine scores above impostors; per-call thresholds. */
   clip_path(path, sizeof path, "1040", "test");
   vp_audio genuine = vp_audio_path(path);
