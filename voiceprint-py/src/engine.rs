@@ -11,6 +11,7 @@ use crate::audio_input::OwnedInput;
 use crate::encoder::SpeakerEncoder;
 use crate::errors::IntoPyResult;
 use crate::store::Store;
+use crate::vectors::rows;
 
 /// The outcome of `Voiceprints.verify`.
 #[pyclass(frozen, get_all, module = "voiceprint")]
@@ -269,6 +270,42 @@ impl Voiceprints {
             best: who.best.map(to_match),
             threshold: who.threshold,
         })
+    }
+
+    /// `identify` for many precomputed voiceprints at once (e.g. from
+    /// `embed`), through one batched search: `vectors` is a 2-D array
+    /// `(n, dim)` (float32, or any numeric dtype, converted; C- or
+    /// Fortran-ordered). One `Identification` per row, in order; row `i`
+    /// equals `identify` of the audio that `vectors[i]` was embedded from.
+    /// `InvalidArgumentError` unless 2-D with at least one row,
+    /// `DimensionMismatchError` for rows not `dim` wide.
+    #[pyo3(signature = (vectors, k=1, candidates=None, threshold=None))]
+    fn identify_vectors(
+        &self,
+        py: Python<'_>,
+        vectors: &Bound<'_, PyAny>,
+        k: usize,
+        candidates: Option<Vec<String>>,
+        threshold: Option<f32>,
+    ) -> PyResult<Vec<Identification>> {
+        let v = rows(vectors, self.inner.encoder().dim())?;
+        let inner = self.inner.clone();
+        let found = py
+            .detach(move || {
+                let refs: Option<Vec<&str>> = candidates
+                    .as_ref()
+                    .map(|c| c.iter().map(String::as_str).collect());
+                inner.identify_vectors(&v, k, refs.as_deref(), threshold)
+            })
+            .py()?;
+        Ok(found
+            .into_iter()
+            .map(|who| Identification {
+                matches: who.matches.into_iter().map(to_match).collect(),
+                best: who.best.map(to_match),
+                threshold: who.threshold,
+            })
+            .collect())
     }
 
     /// The voiceprint of an input with this engine's settings (numpy float32).

@@ -9,6 +9,7 @@ use crate::errors::IntoPyResult;
 use crate::image_encoder::ImageEncoder;
 use crate::image_input::{parse_channel_order, OwnedImage};
 use crate::store::Store;
+use crate::vectors::rows;
 
 /// One ranked image of `ImageIndex.search`.
 #[pyclass(frozen, get_all, module = "voiceprint")]
@@ -69,6 +70,9 @@ impl ImageRecord {
 pub struct ImageIndex {
     inner: Arc<voiceprint_core::ImageIndex>,
 }
+
+/// `ImageIndex.search_vectors`' answer: per query, the ids and their scores.
+type BatchHits<'py> = (Vec<Vec<String>>, Vec<Bound<'py, PyArray1<f32>>>);
 
 fn to_match(m: voiceprint_core::Match) -> ImageMatch {
     ImageMatch {
@@ -198,6 +202,43 @@ impl ImageIndex {
             })
             .py()?;
         Ok(found.into_iter().map(to_match).collect())
+    }
+
+    /// `search_vector` for many queries at once, through one batched search:
+    /// `queries` is a 2-D array `(n, dim)` (float32, or any numeric dtype,
+    /// converted; C- or Fortran-ordered), each row normalised here.
+    ///
+    /// Returns `(ids, scores)`: `ids[i]` the ids found for row `i`, best
+    /// first, and `scores[i]` a float32 array of their cosines, of the same
+    /// length (up to `k`; shorter when fewer images are active or among
+    /// `candidates`). Row `i` equals `search_vector(queries[i], k, candidates)`.
+    /// `InvalidArgumentError` unless 2-D with at least one row,
+    /// `DimensionMismatchError` for rows not `dim` wide.
+    #[pyo3(signature = (queries, k=5, candidates=None))]
+    fn search_vectors<'py>(
+        &self,
+        py: Python<'py>,
+        queries: &Bound<'py, PyAny>,
+        k: usize,
+        candidates: Option<Vec<String>>,
+    ) -> PyResult<BatchHits<'py>> {
+        let q = rows(queries, self.inner.encoder().dim())?;
+        let inner = self.inner.clone();
+        let found = py
+            .detach(move || {
+                let refs: Option<Vec<&str>> = candidates
+                    .as_ref()
+                    .map(|c| c.iter().map(String::as_str).collect());
+                inner.search_vectors(&q, k, refs.as_deref())
+            })
+            .py()?;
+        let mut ids = Vec::with_capacity(found.len());
+        let mut scores = Vec::with_capacity(found.len());
+        for hits in found {
+            scores.push(PyArray1::from_iter(py, hits.iter().map(|m| m.score)));
+            ids.push(hits.into_iter().map(|m| m.id).collect());
+        }
+        Ok((ids, scores))
     }
 
     /// The stored image, or None.

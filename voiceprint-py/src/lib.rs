@@ -22,6 +22,7 @@ mod score;
 mod store;
 mod style;
 mod subtitles;
+mod vectors;
 
 #[pymodule]
 fn _voiceprint(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -5,6 +5,8 @@ every input kind, the index through SQLite, errors, threads."""
 import io
 import pathlib
 import sys
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -373,6 +375,54 @@ def test_bad_models_and_profiles_raise_invalid_model_spec():
         voiceprint.image_profile("resnet-ish")
 
 
+def test_search_vectors_equals_search_vector_row_by_row(images):
+    enc = encoder("torchvision")
+    index = voiceprint.ImageIndex(enc, voiceprint.Store.memory(enc.model_id, enc.dim))
+    index.add_batch(CATALOGUE, [images / n for n in CATALOGUE])
+    index.set_status("coffee.png", "disabled")
+    # Near-duplicate queries, scaled: each row is normalised on the way in.
+    queries = np.stack([index.embed(jpeg_copy(images / n)) for n in CATALOGUE])
+    queries *= np.linspace(0.5, 3.0, len(CATALOGUE), dtype=np.float32)[:, None]
+
+    def single(kw):
+        hits = [index.search_vector(q, **kw) for q in queries]
+        return [[m.id for m in h] for h in hits], [[m.score for m in h] for h in hits]
+
+    def batch(q, kw):
+        ids, scores = index.search_vectors(q, **kw)
+        assert isinstance(ids, list) and isinstance(scores, list) and len(ids) == len(scores) == len(q)
+        for i, s in zip(ids, scores):
+            assert isinstance(s, np.ndarray) and s.dtype == np.float32 and s.shape == (len(i),)
+        return ids, [s.tolist() for s in scores]
+
+    for kw in [{}, {"k": 1}, {"k": 3, "candidates": ["brick.png", "coffee.png", "grass.png"]},
+               {"k": 2 * len(CATALOGUE)}]:
+        assert batch(queries, kw) == single(kw), kw
+    ids, _ = index.search_vectors(queries, k=2 * len(CATALOGUE))
+    assert all(len(i) == len(CATALOGUE) - 1 and "coffee.png" not in i for i in ids)  # short rows
+    ids, _ = index.search_vectors(queries, k=1)
+    others = [n for n in CATALOGUE if n != "coffee.png"]
+    assert [i[0] for i, n in zip(ids, CATALOGUE) if n != "coffee.png"] == others  # near duplicates first
+    # Fortran order, float64 and strided views are accepted.
+    expected = batch(queries, {"k": 4})
+    assert batch(np.asfortranarray(queries), {"k": 4}) == expected
+    assert batch(queries.astype(np.float64), {"k": 4}) == expected
+    assert batch(queries[::-1], {"k": 4}) == tuple(x[::-1] for x in expected)
+    for bad, err in [
+        (queries[0], voiceprint.InvalidArgumentError),  # 1-D
+        (queries[None], voiceprint.InvalidArgumentError),  # 3-D
+        (queries[:0], voiceprint.InvalidArgumentError),  # no rows
+        ([["x"]], voiceprint.InvalidArgumentError),
+        (queries[:, 1:], voiceprint.DimensionMismatchError),
+        (queries.reshape(2 * len(CATALOGUE), enc.dim // 2), voiceprint.DimensionMismatchError),
+        (np.zeros((2, enc.dim), np.float32), voiceprint.InvalidArgumentError),  # zero rows cannot be normalised
+    ]:
+        with pytest.raises(err):
+            index.search_vectors(bad)
+    with pytest.raises(voiceprint.InvalidArgumentError):
+        index.search_vectors(queries, k=0)
+
+
 # --- (g) threads ------------------------------------------------------------
 
 def test_concurrent_searches_equal_single_threaded(images):
@@ -391,3 +441,33 @@ def test_concurrent_searches_equal_single_threaded(images):
         # Adding and embedding from other threads at the same time is safe too.
         extra = list(pool.map(lambda i: index.add(f"copy-{i}", queries[i]), range(len(queries))))
     assert extra == [False] * len(queries) and len(index) == 2 * len(CATALOGUE)
+
+
+def test_the_gil_is_released_during_a_large_batched_search():
+    """A Python thread keeps running while another searches a large batch:
+    were the GIL held, its longest pause would be the whole search."""
+    enc = encoder("torchvision")
+    rng = np.random.default_rng(7)
+    store = voiceprint.Store.memory(enc.model_id, enc.dim)
+    index = voiceprint.ImageIndex(enc, store)
+    for i, v in enumerate(rng.standard_normal((20000, enc.dim), dtype=np.float32)):
+        index.add_vector(f"r{i}", v)
+    queries = rng.standard_normal((2000, enc.dim), dtype=np.float32)
+    t0 = time.perf_counter()
+    index.search_vectors(queries, k=10)
+    alone = time.perf_counter() - t0
+    done = threading.Event()
+
+    def search():
+        index.search_vectors(queries, k=10)
+        done.set()
+
+    worker = threading.Thread(target=search)
+    last, longest = time.perf_counter(), 0.0
+    worker.start()
+    while not done.is_set():
+        now = time.perf_counter()
+        longest, last = max(longest, now - last), now
+    worker.join()
+    print(f"batched search of {len(queries)} x {len(index)}: {alone:.3f} s; longest main-thread pause {longest:.4f} s")
+    assert longest < alone / 2, f"main thread paused {longest:.3f} s during a {alone:.3f} s search"

@@ -259,6 +259,40 @@ def test_decode_gives_mono_float32_samples():
         voiceprint.decode(SPEECH_WAV, resample_to=0)
 
 
+def test_identify_vectors_equals_identify_row_by_row(encoder):
+    vp = voiceprint.Voiceprints(encoder, voiceprint.Store.memory(encoder.model_id, encoder.dim))
+    for s in SPEAKERS:
+        vp.enroll(s, clip(f"{s}-enroll.flac"))
+    tests = [clip(f"{s}-test.flac") for s in SPEAKERS]
+    vectors = np.stack([vp.embed(t) for t in tests])
+
+    def flat(who):
+        best = None if who.best is None else (who.best.speaker_id, who.best.score)
+        return [(m.speaker_id, m.score) for m in who.matches], best, who.threshold
+
+    for kw in [{}, {"k": 4}, {"k": 4, "candidates": ["1034", "1040"]}, {"k": 2, "threshold": 0.99}]:
+        batch = vp.identify_vectors(vectors, **kw)
+        assert [type(b) for b in batch] == [voiceprint.Identification] * len(tests)
+        assert [flat(b) for b in batch] == [flat(vp.identify(t, **kw)) for t in tests], kw
+    # Fortran order and float64 (converted) give the same answers.
+    expected = [flat(b) for b in vp.identify_vectors(vectors, k=3)]
+    assert [flat(b) for b in vp.identify_vectors(np.asfortranarray(vectors), k=3)] == expected
+    assert [flat(b) for b in vp.identify_vectors(vectors.astype(np.float64), k=3)] == expected
+    assert [flat(b) for b in vp.identify_vectors(vectors[::-1], k=3)] == expected[::-1]  # strided
+    for bad, err in [
+        (vectors[0], voiceprint.InvalidArgumentError),  # 1-D
+        (vectors[None], voiceprint.InvalidArgumentError),  # 3-D
+        (vectors[:0], voiceprint.InvalidArgumentError),  # no rows
+        ("not a matrix", voiceprint.InvalidArgumentError),
+        (vectors[:, :-1], voiceprint.DimensionMismatchError),
+        (vectors.reshape(2 * len(tests), encoder.dim // 2), voiceprint.DimensionMismatchError),
+    ]:
+        with pytest.raises(err):
+            vp.identify_vectors(bad)
+    with pytest.raises(voiceprint.InvalidArgumentError):
+        vp.identify_vectors(vectors, k=0)
+
+
 def test_the_gil_is_released_while_embedding(encoder):
     """A Python thread keeps running while another thread embeds 60 s of audio:
     were the GIL held, its longest pause would be the whole embedding."""
