@@ -21,6 +21,24 @@ struct Rows {
     meta: Vec<RecordMeta>,
 }
 
+impl Rows {
+    /// Inserts or replaces one checked record of `dim` values.
+    fn put(&mut self, record: Record, dim: usize) {
+        match self.slot.get(&record.id) {
+            Some(&i) => {
+                self.vectors[i * dim..(i + 1) * dim].copy_from_slice(&record.vector);
+                self.meta[i] = record.meta;
+            }
+            None => {
+                self.slot.insert(record.id.clone(), self.ids.len());
+                self.ids.push(record.id);
+                self.vectors.extend_from_slice(&record.vector);
+                self.meta.push(record.meta);
+            }
+        }
+    }
+}
+
 /// The exact search kernel: all vectors in one contiguous `f32` matrix,
 /// scored with a vectorised dot product, top-k kept in a bounded heap.
 ///
@@ -87,18 +105,7 @@ impl VectorStore for MemoryStore {
         self.check(&record)?;
         let mut rows = self.rows.write();
         let rows = &mut *rows;
-        match rows.slot.get(&record.id) {
-            Some(&i) => {
-                rows.vectors[i * self.dim..(i + 1) * self.dim].copy_from_slice(&record.vector);
-                rows.meta[i] = record.meta;
-            }
-            None => {
-                rows.slot.insert(record.id.clone(), rows.ids.len());
-                rows.ids.push(record.id);
-                rows.vectors.extend_from_slice(&record.vector);
-                rows.meta.push(record.meta);
-            }
-        }
+        rows.put(record, self.dim);
         Ok(())
     }
 
@@ -114,18 +121,7 @@ impl VectorStore for MemoryStore {
         rows.vectors.reserve(records.len() * self.dim);
         rows.slot.reserve(records.len());
         for record in records {
-            match rows.slot.get(&record.id) {
-                Some(&i) => {
-                    rows.vectors[i * self.dim..(i + 1) * self.dim].copy_from_slice(&record.vector);
-                    rows.meta[i] = record.meta;
-                }
-                None => {
-                    rows.slot.insert(record.id.clone(), rows.ids.len());
-                    rows.ids.push(record.id);
-                    rows.vectors.extend_from_slice(&record.vector);
-                    rows.meta.push(record.meta);
-                }
-            }
+            rows.put(record, self.dim);
         }
         Ok(())
     }
