@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use voiceprint_core::store::{Record, RecordMeta, SqliteStore, VectorStore};
+use voiceprint_core::store::{IndexOptions, Record, RecordMeta, SqliteStore, Storage, VectorStore};
 
 /// Resident set size of this process, bytes (Linux; 0 elsewhere).
 fn rss_bytes() -> u64 {
@@ -96,43 +96,81 @@ fn main() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The second half, in its own process: open, memory, searches.
+/// The second half, in its own process: open, memory, searches, once for
+/// each storage / scan option.
 fn open_and_search(path: &std::path::Path, dim: usize) {
-    let before = rss_bytes();
-    let start = Instant::now();
-    let store = SqliteStore::open(path).expect("open");
-    let n = store.len();
-    let open_secs = start.elapsed().as_secs_f64();
-    let after = rss_bytes();
-    let raw = (n * dim * 4) as f64;
-    println!(
-        "open: {} records in {open_secs:.2} s; resident memory +{:.0} MB for {:.0} MB of raw vectors ({:.2}x)",
-        store.len(),
-        (after.saturating_sub(before)) as f64 / 1e6,
-        raw / 1e6,
-        after.saturating_sub(before) as f64 / raw
-    );
     let queries: Vec<f32> = unit_vectors(1000, dim, 0xfeed).concat();
-    let start = Instant::now();
-    let hits = store.search_batch(&queries, 10, None).expect("batch");
-    println!(
-        "search_batch: 1000 queries, top-10, in {:.2} s ({} rayon threads)",
-        start.elapsed().as_secs_f64(),
-        rayon::current_num_threads()
-    );
-    let mut times: Vec<f64> = (0..20)
-        .map(|i| {
-            let q = &queries[i * dim..(i + 1) * dim];
-            let t = Instant::now();
-            let single = store.search(q, 10, None).expect("search");
-            assert_eq!(single, hits[i], "batched and single results differ");
-            t.elapsed().as_secs_f64()
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    println!(
-        "search: single query median {:.1} ms",
-        times[times.len() / 2] * 1e3
-    );
-    drop(store);
+    let mut reference: Option<Vec<Vec<voiceprint_core::Match>>> = None;
+    for (name, options) in [
+        (
+            "f32 rows + i8 first pass (default)",
+            IndexOptions::default(),
+        ),
+        (
+            "f32 rows, plain f32 scan",
+            IndexOptions {
+                compressed_scan: false,
+                ..Default::default()
+            },
+        ),
+        (
+            "f16 rows + i8 first pass",
+            IndexOptions {
+                storage: Storage::F16,
+                ..Default::default()
+            },
+        ),
+    ] {
+        println!("-- {name}");
+        let before = rss_bytes();
+        let start = Instant::now();
+        let store = SqliteStore::open_with(path, options).expect("open");
+        let n = store.len();
+        let open_secs = start.elapsed().as_secs_f64();
+        let after = rss_bytes();
+        let raw = (n * dim * 4) as f64;
+        println!(
+            "open: {n} records in {open_secs:.2} s; resident memory +{:.0} MB for {:.0} MB of raw vectors ({:.2}x); vectors and i8 copy {:.0} MB",
+            (after.saturating_sub(before)) as f64 / 1e6,
+            raw / 1e6,
+            after.saturating_sub(before) as f64 / raw,
+            store.index().vector_bytes() as f64 / 1e6,
+        );
+        let start = Instant::now();
+        let hits = store.search_batch(&queries, 10, None).expect("batch");
+        println!(
+            "search_batch: 1000 queries, top-10, in {:.2} s ({} rayon threads)",
+            start.elapsed().as_secs_f64(),
+            rayon::current_num_threads()
+        );
+        let mut times: Vec<f64> = (0..20)
+            .map(|i| {
+                let q = &queries[i * dim..(i + 1) * dim];
+                let t = Instant::now();
+                let single = store.search(q, 10, None).expect("search");
+                assert_eq!(single, hits[i], "batched and single results differ");
+                t.elapsed().as_secs_f64()
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        println!(
+            "search: single query median {:.1} ms (1 thread)",
+            times[times.len() / 2] * 1e3
+        );
+        match &reference {
+            None => reference = Some(hits),
+            Some(r) => {
+                let (mut same, mut total) = (0usize, 0usize);
+                for (a, b) in r.iter().zip(&hits) {
+                    total += a.len();
+                    same += a.iter().filter(|m| b.iter().any(|h| h.id == m.id)).count();
+                }
+                println!(
+                    "recall@10 against f32 rows: {:.4}",
+                    same as f64 / total as f64
+                );
+            }
+        }
+        drop(store);
+    }
 }

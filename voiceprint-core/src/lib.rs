@@ -62,4 +62,6 @@ pub use error::{Error, ErrorKind, Result};
 pub use gender::{Gender, GenderClassifier, GenderPrediction, GenderTrainOptions};
 pub use image::{ImageInput, ImageLimits, RgbImage};
 pub use runtime::{ExecutionProvider, RuntimeConfig};
-pub use store::{Match, MemoryStore, Record, RecordMeta, SqliteStore, Status, VectorStore};
+pub use store::{
+    IndexOptions, Match, MemoryStore, Record, RecordMeta, SqliteStore, Status, Storage, VectorStore,
+};

@@ -1,4 +1,8 @@
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use half::f16;
+use half::slice::HalfFloatSliceExt;
 
 use parking_lot::RwLock;
 
@@ -7,35 +11,175 @@ use rayon::prelude::*;
 
 use super::check_queries;
 use super::record::validate_vector;
+use super::scan::Int8Rows;
 use super::topk::TopK;
 use super::{validate_id, Match, Record, RecordMeta, Status, VectorStore};
+use super::{IndexOptions, Storage};
 use crate::score::dot;
 use crate::{Error, Result};
 
-/// Rows of one contiguous row-major matrix, with ids and metadata beside.
-#[derive(Debug, Default)]
+/// The stored rows: one contiguous row-major matrix of `f32`, or of `f16`
+/// in the half-memory storage mode.
+#[derive(Debug)]
+enum Matrix {
+    F32(Vec<f32>),
+    F16(Vec<f16>),
+}
+
+impl Matrix {
+    fn new(storage: Storage) -> Self {
+        match storage {
+            Storage::F32 => Matrix::F32(Vec::new()),
+            Storage::F16 => Matrix::F16(Vec::new()),
+        }
+    }
+
+    fn reserve(&mut self, values: usize) {
+        match self {
+            Matrix::F32(m) => m.reserve(values),
+            Matrix::F16(m) => m.reserve(values),
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            Matrix::F32(m) => m.capacity() * 4,
+            Matrix::F16(m) => m.capacity() * 2,
+        }
+    }
+
+    fn push(&mut self, v: &[f32]) {
+        match self {
+            Matrix::F32(m) => m.extend_from_slice(v),
+            Matrix::F16(m) => m.extend(v.iter().map(|&x| f16::from_f32(x))),
+        }
+    }
+
+    fn set(&mut self, i: usize, dim: usize, v: &[f32]) {
+        match self {
+            Matrix::F32(m) => m[i * dim..(i + 1) * dim].copy_from_slice(v),
+            Matrix::F16(m) => m[i * dim..(i + 1) * dim].convert_from_f32_slice(v),
+        }
+    }
+
+    /// Moves the last row into row `i` and drops the last.
+    fn swap_remove(&mut self, i: usize, dim: usize, last: usize) {
+        match self {
+            Matrix::F32(m) => {
+                m.copy_within(last * dim..(last + 1) * dim, i * dim);
+                m.truncate(last * dim);
+            }
+            Matrix::F16(m) => {
+                m.copy_within(last * dim..(last + 1) * dim, i * dim);
+                m.truncate(last * dim);
+            }
+        }
+    }
+
+    /// Row `i` as stored, widened to `f32` into `buf` when needed.
+    fn row<'a>(&'a self, i: usize, dim: usize, buf: &'a mut Vec<f32>) -> &'a [f32] {
+        self.block(i, i + 1, dim, buf)
+    }
+
+    /// Rows `start..end` as one `f32` slice (borrowed, or widened into `buf`).
+    fn block<'a>(
+        &'a self,
+        start: usize,
+        end: usize,
+        dim: usize,
+        buf: &'a mut Vec<f32>,
+    ) -> &'a [f32] {
+        match self {
+            Matrix::F32(m) => &m[start * dim..end * dim],
+            Matrix::F16(m) => {
+                let src = &m[start * dim..end * dim];
+                buf.resize(src.len(), 0.0);
+                src.convert_to_f32_slice(buf);
+                buf
+            }
+        }
+    }
+}
+
+/// Rows of one contiguous matrix, with ids and metadata beside, and the
+/// `i8` copy of the compressed scan when it is on.
+#[derive(Debug)]
 struct Rows {
     ids: Vec<String>,
     slot: HashMap<String, usize>,
-    vectors: Vec<f32>,
+    vectors: Matrix,
+    int8: Option<Int8Rows>,
     meta: Vec<RecordMeta>,
 }
 
 impl Rows {
+    fn new(dim: usize, options: &IndexOptions) -> Self {
+        Rows {
+            ids: Vec::new(),
+            slot: HashMap::new(),
+            vectors: Matrix::new(options.storage),
+            int8: options.compressed_scan.then(|| Int8Rows::new(dim)),
+            meta: Vec::new(),
+        }
+    }
+
+    fn reserve(&mut self, rows: usize, dim: usize) {
+        self.ids.reserve(rows);
+        self.meta.reserve(rows);
+        self.slot.reserve(rows);
+        self.vectors.reserve(rows * dim);
+        if let Some(q) = &mut self.int8 {
+            q.reserve(rows);
+        }
+    }
+
     /// Inserts or replaces one checked record of `dim` values.
     fn put(&mut self, record: Record, dim: usize) {
-        match self.slot.get(&record.id) {
+        let i = match self.slot.get(&record.id) {
             Some(&i) => {
-                self.vectors[i * dim..(i + 1) * dim].copy_from_slice(&record.vector);
+                self.vectors.set(i, dim, &record.vector);
                 self.meta[i] = record.meta;
+                i
             }
             None => {
-                self.slot.insert(record.id.clone(), self.ids.len());
+                let i = self.ids.len();
+                self.slot.insert(record.id.clone(), i);
                 self.ids.push(record.id);
-                self.vectors.extend_from_slice(&record.vector);
+                self.vectors.push(&record.vector);
                 self.meta.push(record.meta);
+                i
+            }
+        };
+        if let Some(q) = &mut self.int8 {
+            // Quantise the row as stored (f16-rounded in that mode), so the
+            // bounds hold against the values the rescoring reads.
+            let mut buf = Vec::new();
+            let stored = self.vectors.row(i, dim, &mut buf);
+            if i == q.len() {
+                q.push(stored);
+            } else {
+                q.set(i, stored);
             }
         }
+    }
+
+    /// Removes row `i` by moving the last row into its place, so the
+    /// matrix stays contiguous.
+    fn swap_remove(&mut self, i: usize, dim: usize) {
+        let last = self.ids.len() - 1;
+        self.vectors.swap_remove(i, dim, last);
+        if let Some(q) = &mut self.int8 {
+            q.swap_remove(i);
+        }
+        self.ids.swap_remove(i);
+        self.meta.swap_remove(i);
+        if i != last {
+            self.slot.insert(self.ids[i].clone(), i);
+        }
+    }
+
+    fn is_active(&self, i: usize) -> bool {
+        self.meta[i].status == Status::Active
     }
 }
 
@@ -56,12 +200,37 @@ impl Rows {
 pub struct MemoryStore {
     model_id: String,
     dim: usize,
+    options: IndexOptions,
+    /// Stores smaller than this scan in `f32` even with the compressed scan on.
+    compressed_min_rows: usize,
     rows: RwLock<Rows>,
 }
 
+/// Below this many records a single query reads the `f32` rows directly:
+/// the matrix fits in cache and the first pass would not pay for itself.
+const COMPRESSED_MIN_ROWS: usize = 2048;
+
 impl MemoryStore {
-    /// An empty store for vectors of `model_id`, of length `dim`.
+    /// An empty store for vectors of `model_id`, of length `dim`, with the
+    /// default [`IndexOptions`].
     pub fn new(model_id: impl Into<String>, dim: usize) -> Result<Self> {
+        Self::with_options(model_id, dim, IndexOptions::default())
+    }
+
+    /// An empty store with the given storage and index options.
+    ///
+    /// ```
+    /// use voiceprint_core::store::{IndexOptions, MemoryStore, Storage, VectorStore};
+    /// let options = IndexOptions { storage: Storage::F16, ..Default::default() };
+    /// let store = MemoryStore::with_options("demo", 192, options).unwrap();
+    /// assert_eq!(store.options().storage, Storage::F16);
+    /// assert!(store.is_empty());
+    /// ```
+    pub fn with_options(
+        model_id: impl Into<String>,
+        dim: usize,
+        options: IndexOptions,
+    ) -> Result<Self> {
         let model_id = model_id.into();
         if model_id.trim().is_empty() {
             return Err(Error::invalid_argument("model_id", "must not be empty"));
@@ -72,8 +241,22 @@ impl MemoryStore {
         Ok(MemoryStore {
             model_id,
             dim,
-            rows: RwLock::new(Rows::default()),
+            compressed_min_rows: COMPRESSED_MIN_ROWS,
+            rows: RwLock::new(Rows::new(dim, &options)),
+            options,
         })
+    }
+
+    /// The storage and index options this store was made with.
+    pub fn options(&self) -> &IndexOptions {
+        &self.options
+    }
+
+    /// Bytes of memory held for the vectors: the matrix, and the `i8` copy
+    /// when the compressed scan is on (ids and metadata not counted).
+    pub fn vector_bytes(&self) -> usize {
+        let rows = self.rows.read();
+        rows.vectors.bytes() + rows.int8.as_ref().map_or(0, Int8Rows::bytes)
     }
 
     /// Checks a record before any write (shared with the SQLite store, which
@@ -116,10 +299,7 @@ impl VectorStore for MemoryStore {
         }
         let mut rows = self.rows.write();
         let rows = &mut *rows;
-        rows.ids.reserve(records.len());
-        rows.meta.reserve(records.len());
-        rows.vectors.reserve(records.len() * self.dim);
-        rows.slot.reserve(records.len());
+        rows.reserve(records.len(), self.dim);
         for record in records {
             rows.put(record, self.dim);
         }
@@ -128,9 +308,10 @@ impl VectorStore for MemoryStore {
 
     fn get(&self, id: &str) -> Result<Option<Record>> {
         let rows = self.rows.read();
+        let mut buf = Vec::new();
         Ok(rows.slot.get(id).map(|&i| Record {
             id: id.to_string(),
-            vector: rows.vectors[i * self.dim..(i + 1) * self.dim].to_vec(),
+            vector: rows.vectors.row(i, self.dim, &mut buf).to_vec(),
             meta: rows.meta[i].clone(),
         }))
     }
@@ -141,18 +322,7 @@ impl VectorStore for MemoryStore {
         let Some(i) = rows.slot.remove(id) else {
             return Ok(false);
         };
-        // Move the last row into the hole so the matrix stays contiguous.
-        let last = rows.ids.len() - 1;
-        if i != last {
-            let (head, tail) = rows.vectors.split_at_mut(last * self.dim);
-            head[i * self.dim..(i + 1) * self.dim].copy_from_slice(&tail[..self.dim]);
-            rows.ids.swap(i, last);
-            rows.meta.swap(i, last);
-            rows.slot.insert(rows.ids[i].clone(), i);
-        }
-        rows.ids.pop();
-        rows.meta.pop();
-        rows.vectors.truncate(last * self.dim);
+        rows.swap_remove(i, self.dim);
         Ok(true)
     }
 
@@ -205,10 +375,16 @@ impl VectorStore for MemoryStore {
         }
         validate_vector(query, self.dim)?;
         let rows = self.rows.read();
+        if candidates.is_none() && rows.ids.len() >= self.compressed_min_rows {
+            if let Some(int8) = &rows.int8 {
+                return Ok(to_matches(self.search_compressed(&rows, int8, query, k)));
+            }
+        }
         let mut top = TopK::new(k);
+        let mut buf = Vec::new();
         let mut score_row = |i: usize| {
-            if rows.meta[i].status == Status::Active {
-                let v = &rows.vectors[i * self.dim..(i + 1) * self.dim];
+            if rows.is_active(i) {
+                let v = rows.vectors.row(i, self.dim, &mut buf);
                 top.push(dot(query, v), &rows.ids[i]);
             }
         };
@@ -224,14 +400,78 @@ impl VectorStore for MemoryStore {
                 slots.into_iter().for_each(&mut score_row);
             }
         }
-        Ok(top
-            .into_sorted()
-            .into_iter()
-            .map(|(score, id)| Match {
-                id: id.to_string(),
-                score,
-            })
-            .collect())
+        Ok(to_matches(top))
+    }
+}
+
+fn to_matches(top: TopK<'_>) -> Vec<Match> {
+    top.into_sorted()
+        .into_iter()
+        .map(|(score, id)| Match {
+            id: id.to_string(),
+            score,
+        })
+        .collect()
+}
+
+impl MemoryStore {
+    /// The compressed exact scan (see [`scan`](super::scan)): the `i8`
+    /// first pass keeps the `k` best lower bounds and collects every active
+    /// row whose upper bound reaches the `k`-th of them; only those are
+    /// rescored with the `f32` dot product, so the result is the `f32` scan's.
+    fn search_compressed<'a>(
+        &self,
+        rows: &'a Rows,
+        int8: &Int8Rows,
+        query: &[f32],
+        k: usize,
+    ) -> TopK<'a> {
+        let q = int8.query(query);
+        // Min-heap of the k best lower bounds; its top is the bar `L`.
+        let mut lower: BinaryHeap<Reverse<TotalF32>> = BinaryHeap::with_capacity(k + 1);
+        let mut bar = f32::NEG_INFINITY;
+        let mut picked: Vec<(usize, f32)> = Vec::with_capacity(4 * k + 64);
+        int8.scan(&q, |i, a, e| {
+            let upper = a + e;
+            if upper >= bar && rows.is_active(i) {
+                picked.push((i, upper));
+                let lo = a - e;
+                if lower.len() < k {
+                    lower.push(Reverse(TotalF32(lo)));
+                    if lower.len() == k {
+                        bar = lower.peek().map_or(bar, |r| r.0 .0);
+                    }
+                } else if lo > bar {
+                    lower.pop();
+                    lower.push(Reverse(TotalF32(lo)));
+                    bar = lower.peek().map_or(bar, |r| r.0 .0);
+                }
+            }
+        });
+        let mut top = TopK::new(k);
+        let mut buf = Vec::new();
+        for (i, upper) in picked {
+            if upper >= bar {
+                let v = rows.vectors.row(i, self.dim, &mut buf);
+                top.push(dot(query, v), &rows.ids[i]);
+            }
+        }
+        top
+    }
+}
+
+/// An `f32` ordered by `total_cmp`, for the heap of lower bounds.
+#[derive(Clone, Copy, PartialEq)]
+struct TotalF32(f32);
+impl Eq for TotalF32 {}
+impl PartialOrd for TotalF32 {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for TotalF32 {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
     }
 }
 
@@ -265,11 +505,10 @@ impl MemoryStore {
             .par_iter()
             .map(|&(lo, hi)| {
                 let mut tops: Vec<TopK<'_>> = (0..n).map(|_| TopK::new(keep)).collect();
+                let mut wide = Vec::new();
                 for start in (lo..hi).step_by(BATCH_ROWS) {
                     let end = (start + BATCH_ROWS).min(hi);
-                    let Some(block) = rows.vectors.get(start * dim..end * dim) else {
-                        continue;
-                    };
+                    let block = rows.vectors.block(start, end, dim, &mut wide);
                     let Ok(v) = ArrayView2::from_shape((end - start, dim), block) else {
                         continue;
                     };
@@ -287,7 +526,7 @@ impl MemoryStore {
                             for (j, &score) in row.iter().enumerate() {
                                 if score >= threshold {
                                     let r = start + j;
-                                    if rows.meta[r].status == Status::Active {
+                                    if rows.is_active(r) {
                                         top.push(score, &rows.ids[r]);
                                         threshold = top.threshold();
                                     }
@@ -308,23 +547,13 @@ impl MemoryStore {
                     seen.extend(top.ids());
                 }
             }
+            let mut buf = Vec::new();
             for id in seen {
                 if let Some(&r) = rows.slot.get(id) {
-                    best.push(
-                        dot(query, &rows.vectors[r * dim..(r + 1) * dim]),
-                        &rows.ids[r],
-                    );
+                    best.push(dot(query, rows.vectors.row(r, dim, &mut buf)), &rows.ids[r]);
                 }
             }
-            out.push(
-                best.into_sorted()
-                    .into_iter()
-                    .map(|(score, id)| Match {
-                        id: id.to_string(),
-                        score,
-                    })
-                    .collect(),
-            );
+            out.push(to_matches(best));
         }
         Ok(out)
     }
@@ -413,15 +642,25 @@ mod tests {
                                  q in proptest::collection::vec(-1.0f32..1.0, 4),
                                  k in 1usize..8,
                                  cand in proptest::collection::vec(0u8..14, 0..5),
-                                 use_cand in any::<bool>()) {
-            let s = MemoryStore::new("m", 4).unwrap();
+                                 use_cand in any::<bool>(),
+                                 half in any::<bool>(),
+                                 compressed in any::<bool>()) {
+            let storage = if half { Storage::F16 } else { Storage::F32 };
+            let options = IndexOptions { storage, compressed_scan: compressed };
+            let mut s = MemoryStore::with_options("m", 4, options).unwrap();
+            // Every full scan goes through the compressed first pass.
+            s.compressed_min_rows = 0;
+            // The model holds the values as stored.
+            let stored = |v: &[f32]| -> Vec<f32> {
+                if half { v.iter().map(|&x| f16::from_f32(x).to_f32()).collect() } else { v.to_vec() }
+            };
             let mut model: std::collections::BTreeMap<String, (Vec<f32>, bool)> = Default::default();
             for op in ops {
                 match op {
                     Op::Upsert(i, v) => {
                         let id = format!("id{i}");
                         s.upsert(rec(&id, v.clone())).unwrap();
-                        model.insert(id, (v, true));
+                        model.insert(id, (stored(&v), true));
                     }
                     Op::Remove(i) => {
                         let id = format!("id{i}");
@@ -478,6 +717,84 @@ mod tests {
                 v
             })
             .collect()
+    }
+
+    /// A store of `n` random unit vectors of `dim`, every 997th a copy of
+    /// the one before (exact ties) and every 101st disabled.
+    fn random_store(n: usize, dim: usize, options: IndexOptions) -> MemoryStore {
+        let store = MemoryStore::with_options("m", dim, options).unwrap();
+        let vectors = unit_vectors(n, dim, 11);
+        let records = (0..n)
+            .map(|i| {
+                let v = if i % 997 == 996 {
+                    &vectors[i - 1]
+                } else {
+                    &vectors[i]
+                };
+                rec(&format!("r{i:07}"), v.clone())
+            })
+            .collect();
+        store.upsert_batch(records).unwrap();
+        for i in (0..n).step_by(101) {
+            store
+                .set_status(&format!("r{i:07}"), Status::Disabled)
+                .unwrap();
+        }
+        store
+    }
+
+    /// The compressed first pass returns exactly the f32 scan's top-k (ids,
+    /// order and scores) on a million random vectors, queries that are
+    /// stored vectors (a near-1 top score and a tie) and fresh ones.
+    #[test]
+    fn compressed_scan_equals_the_f32_scan_on_a_million_vectors() {
+        let (n, dim) = (1_000_000, 192);
+        let mut store = random_store(n, dim, IndexOptions::default());
+        let mut queries = unit_vectors(12, dim, 5);
+        for i in [995usize, 996, 500_000] {
+            queries.push(store.get(&format!("r{i:07}")).unwrap().unwrap().vector);
+        }
+        for (qi, q) in queries.iter().enumerate() {
+            for k in [1, 10] {
+                store.compressed_min_rows = 0;
+                let fast = store.search(q, k, None).unwrap();
+                store.compressed_min_rows = usize::MAX;
+                let full = store.search(q, k, None).unwrap();
+                assert_eq!(fast, full, "query {qi}, k {k}");
+            }
+        }
+    }
+
+    /// The f16 storage mode against f32 on the same vectors: recall@10 of
+    /// the f32 top-10 and the largest score change.
+    #[test]
+    fn f16_storage_costs_little_accuracy() {
+        let (n, dim) = (20_000, 192);
+        let exact = random_store(n, dim, IndexOptions::default());
+        let half = random_store(
+            n,
+            dim,
+            IndexOptions {
+                storage: Storage::F16,
+                ..Default::default()
+            },
+        );
+        let (mut found, mut total, mut worst) = (0usize, 0usize, 0.0f32);
+        for q in unit_vectors(100, dim, 77) {
+            let a = exact.search(&q, 10, None).unwrap();
+            let b = half.search(&q, 10, None).unwrap();
+            total += a.len();
+            found += a.iter().filter(|m| b.iter().any(|h| h.id == m.id)).count();
+            for m in &b {
+                let s = exact.search(&q, 1, Some(&[m.id.as_str()])).unwrap()[0].score;
+                worst = worst.max((s - m.score).abs());
+            }
+        }
+        let recall = found as f64 / total as f64;
+        eprintln!("f16 storage: recall@10 {recall:.4}, largest score change {worst:.2e}");
+        assert!(recall >= 0.99, "recall@10 {recall}");
+        assert!(worst < 1e-3, "largest score change {worst}");
+        assert!(half.vector_bytes() * 100 < exact.vector_bytes() * 65);
     }
 
     #[test]

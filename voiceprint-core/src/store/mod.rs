@@ -4,6 +4,7 @@
 
 mod memory;
 mod record;
+mod scan;
 mod sqlite;
 mod topk;
 
@@ -12,6 +13,69 @@ pub use record::{validate_id, Match, Record, RecordMeta, Status};
 pub use sqlite::SqliteStore;
 
 use crate::{Error, Result};
+
+/// The element type a store keeps its rows in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Storage {
+    /// `f32`, as given: scores are exact.
+    #[default]
+    F32,
+    /// IEEE half precision: half the memory of `f32` for very large
+    /// collections. Every value is rounded to 11 significant bits, so a
+    /// score moves by about `1e-4` on unit vectors and near-ties can swap;
+    /// searches are exact over the rounded values.
+    F16,
+}
+
+impl Storage {
+    /// `"f32"` or `"f16"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Storage::F32 => "f32",
+            Storage::F16 => "f16",
+        }
+    }
+
+    /// Parses `"f32"` or `"f16"`.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "f32" => Ok(Storage::F32),
+            "f16" => Ok(Storage::F16),
+            other => Err(Error::invalid_argument(
+                "storage",
+                format!("unknown storage {other:?}: use \"f32\" or \"f16\""),
+            )),
+        }
+    }
+}
+
+/// How a store keeps and searches its vectors.
+///
+/// ```
+/// use voiceprint_core::store::{IndexOptions, Storage};
+/// let o = IndexOptions::default();
+/// assert_eq!(o.storage, Storage::F32);
+/// assert!(o.compressed_scan);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndexOptions {
+    /// Element type of the stored rows.
+    pub storage: Storage,
+    /// Keep an `i8` copy of the rows (`dim + 12` bytes a record) for a first
+    /// pass of single-query scans that reads 4x fewer bytes than `f32`; a
+    /// per-row error bound picks the rows rescored from the stored values,
+    /// so results are exactly the full scan's. On by default.
+    pub compressed_scan: bool,
+}
+
+impl Default for IndexOptions {
+    fn default() -> Self {
+        IndexOptions {
+            storage: Storage::F32,
+            compressed_scan: true,
+        }
+    }
+}
 
 /// A batch may not name one id twice: which of the two would win is not
 /// something a caller should have to guess.

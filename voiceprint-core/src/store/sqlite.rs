@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 use parking_lot::Mutex;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use super::{Match, MemoryStore, Record, RecordMeta, Status, VectorStore};
+use super::{IndexOptions, Match, MemoryStore, Record, RecordMeta, Status, VectorStore};
 use crate::{Error, Result};
 
 /// Records decoded from the file per batch into the index on open.
@@ -51,6 +51,17 @@ impl SqliteStore {
     /// Opens `path`, creating it for `model_id` / `dim` when it does not exist.
     /// An existing file must have been made for the same model and dimension.
     pub fn create_or_open(path: impl AsRef<Path>, model_id: &str, dim: usize) -> Result<Self> {
+        Self::create_or_open_with(path, model_id, dim, IndexOptions::default())
+    }
+
+    /// [`create_or_open`](Self::create_or_open) with storage and index
+    /// options for the in-memory copy (the file always keeps `f32`).
+    pub fn create_or_open_with(
+        path: impl AsRef<Path>,
+        model_id: &str,
+        dim: usize,
+        options: IndexOptions,
+    ) -> Result<Self> {
         let path = path.as_ref();
         if model_id.trim().is_empty() || dim == 0 {
             return Err(Error::invalid_argument(
@@ -90,7 +101,7 @@ impl SqliteStore {
             Ok(())
         })();
         tx_result.map_err(|e| store_err(path, e))?;
-        let store = Self::load(path, conn)?;
+        let store = Self::load(path, conn, options)?;
         if store.index.model_id() != model_id {
             return Err(Error::ModelMismatch {
                 store: store.index.model_id().to_string(),
@@ -108,6 +119,11 @@ impl SqliteStore {
 
     /// Opens an existing store file, taking its model id and dimension from it.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path, IndexOptions::default())
+    }
+
+    /// [`open`](Self::open) with storage and index options.
+    pub fn open_with(path: impl AsRef<Path>, options: IndexOptions) -> Result<Self> {
         let path = path.as_ref();
         if !path.is_file() {
             return Err(Error::io(
@@ -116,12 +132,17 @@ impl SqliteStore {
             ));
         }
         let conn = Self::connect(path, false)?;
-        Self::load(path, conn)
+        Self::load(path, conn, options)
     }
 
     /// The file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The in-memory index the store searches (its options, its memory).
+    pub fn index(&self) -> &MemoryStore {
+        &self.index
     }
 
     fn connect(path: &Path, create: bool) -> Result<Connection> {
@@ -147,7 +168,7 @@ impl SqliteStore {
         Ok(conn)
     }
 
-    fn load(path: &Path, conn: Connection) -> Result<Self> {
+    fn load(path: &Path, conn: Connection, options: IndexOptions) -> Result<Self> {
         let get = |key: &str| -> Result<String> {
             conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
                 r.get::<_, String>(0)
@@ -172,7 +193,7 @@ impl SqliteStore {
         }
         let model_id = get("model_id")?;
         let dim: usize = get("dim")?.parse().map_err(|e| store_err(path, e))?;
-        let index = MemoryStore::new(model_id, dim)?;
+        let index = MemoryStore::with_options(model_id, dim, options)?;
         {
             let mut stmt = conn
                 .prepare("SELECT id, vector, status, created_at_ms, updated_at_ms, enrollment_count, labels FROM records")
