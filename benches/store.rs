@@ -1,26 +1,12 @@
 //! Exact search over an in-memory store of unit vectors.
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use voiceprint_benches::unit_vectors;
 use voiceprint_core::store::{MemoryStore, Record, RecordMeta, Status, VectorStore};
 
-/// Deterministic pseudo-random unit vectors (xorshift), no extra dependency.
+/// The benchmark's vectors.
 fn vectors(n: usize, dim: usize) -> Vec<Vec<f32>> {
-    let mut s: u64 = 0x9E37_79B9_7F4A_7C15;
-    (0..n)
-        .map(|_| {
-            let mut v: Vec<f32> = (0..dim)
-                .map(|_| {
-                    s ^= s << 13;
-                    s ^= s >> 7;
-                    s ^= s << 17;
-                    (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-                })
-                .collect();
-            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-            v.iter_mut().for_each(|x| *x /= n);
-            v
-        })
-        .collect()
+    unit_vectors(n, dim, 0x9E37_79B9_7F4A_7C15)
 }
 
 fn search(c: &mut Criterion) {

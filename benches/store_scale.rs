@@ -8,7 +8,10 @@
 
 use std::time::Instant;
 
-use voiceprint_core::store::{IndexOptions, Record, RecordMeta, SqliteStore, Storage, VectorStore};
+use voiceprint_benches::unit_vectors;
+use voiceprint_core::store::{
+    HnswOptions, HnswState, IndexOptions, Record, RecordMeta, SqliteStore, Storage, VectorStore,
+};
 
 /// Resident set size of this process, bytes (Linux; 0 elsewhere).
 fn rss_bytes() -> u64 {
@@ -20,26 +23,6 @@ fn rss_bytes() -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
         })
         .map_or(0, |kb| kb * 1024)
-}
-
-/// Deterministic unit vectors (xorshift).
-fn unit_vectors(n: usize, dim: usize, seed: u64) -> Vec<Vec<f32>> {
-    let mut s = seed.max(1);
-    (0..n)
-        .map(|_| {
-            let mut v: Vec<f32> = (0..dim)
-                .map(|_| {
-                    s ^= s << 13;
-                    s ^= s >> 7;
-                    s ^= s << 17;
-                    (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-                })
-                .collect();
-            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-            v.iter_mut().for_each(|x| *x /= n);
-            v
-        })
-        .collect()
 }
 
 fn main() {
@@ -120,6 +103,14 @@ fn open_and_search(path: &std::path::Path, dim: usize) {
                 ..Default::default()
             },
         ),
+        (
+            "HNSW (default HnswOptions), first open: built",
+            hnsw_options(),
+        ),
+        (
+            "HNSW (default HnswOptions), second open: loaded from the saved graph",
+            hnsw_options(),
+        ),
     ] {
         println!("-- {name}");
         let before = rss_bytes();
@@ -171,6 +162,33 @@ fn open_and_search(path: &std::path::Path, dim: usize) {
                 );
             }
         }
+        if let HnswState::Ready {
+            records,
+            memory_bytes,
+            loaded_from_file,
+        } = store.index().hnsw_state()
+        {
+            println!(
+                "hnsw: {records} records, graph {:.0} MB, loaded from file: {loaded_from_file}",
+                memory_bytes as f64 / 1e6
+            );
+        }
+        let start = Instant::now();
         drop(store);
+        println!(
+            "close (saves a changed graph): {:.2} s",
+            start.elapsed().as_secs_f64()
+        );
+    }
+}
+
+fn hnsw_options() -> IndexOptions {
+    IndexOptions {
+        compressed_scan: false,
+        hnsw: Some(HnswOptions {
+            min_records: 1,
+            ..Default::default()
+        }),
+        ..Default::default()
     }
 }

@@ -11,7 +11,7 @@ use crate::audio_input::OwnedInput;
 use crate::encoder::SpeakerEncoder;
 use crate::errors::IntoPyResult;
 use crate::store::Store;
-use crate::vectors::rows;
+use crate::vectors::{candidate_refs, rows};
 
 /// The outcome of `Voiceprints.verify`.
 #[pyclass(frozen, get_all, module = "voiceprint")]
@@ -259,9 +259,7 @@ impl Voiceprints {
         let inner = self.inner.clone();
         let who = py
             .detach(move || {
-                let refs: Option<Vec<&str>> = candidates
-                    .as_ref()
-                    .map(|c| c.iter().map(String::as_str).collect());
+                let refs = candidate_refs(&candidates);
                 inner.identify(input.as_input(), k, refs.as_deref(), threshold)
             })
             .py()?;
@@ -292,9 +290,7 @@ impl Voiceprints {
         let inner = self.inner.clone();
         let found = py
             .detach(move || {
-                let refs: Option<Vec<&str>> = candidates
-                    .as_ref()
-                    .map(|c| c.iter().map(String::as_str).collect());
+                let refs = candidate_refs(&candidates);
                 inner.identify_vectors(&v, k, refs.as_deref(), threshold)
             })
             .py()?;

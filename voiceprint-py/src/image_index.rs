@@ -9,7 +9,7 @@ use crate::errors::IntoPyResult;
 use crate::image_encoder::ImageEncoder;
 use crate::image_input::{parse_channel_order, OwnedImage};
 use crate::store::Store;
-use crate::vectors::rows;
+use crate::vectors::{batch_hits, candidate_refs, rows, BatchHits};
 
 /// One ranked image of `ImageIndex.search`.
 #[pyclass(frozen, get_all, module = "voiceprint")]
@@ -72,8 +72,6 @@ pub struct ImageIndex {
 }
 
 /// `ImageIndex.search_vectors`' answer: per query, the ids and their scores.
-type BatchHits<'py> = (Vec<Vec<String>>, Vec<Bound<'py, PyArray1<f32>>>);
-
 fn to_match(m: voiceprint_core::Match) -> ImageMatch {
     ImageMatch {
         id: m.id,
@@ -173,9 +171,7 @@ impl ImageIndex {
         let inner = self.inner.clone();
         let found = py
             .detach(move || {
-                let refs: Option<Vec<&str>> = candidates
-                    .as_ref()
-                    .map(|c| c.iter().map(String::as_str).collect());
+                let refs = candidate_refs(&candidates);
                 inner.search(input.as_input(), k, refs.as_deref())
             })
             .py()?;
@@ -195,9 +191,7 @@ impl ImageIndex {
         let inner = self.inner.clone();
         let found = py
             .detach(move || {
-                let refs: Option<Vec<&str>> = candidates
-                    .as_ref()
-                    .map(|c| c.iter().map(String::as_str).collect());
+                let refs = candidate_refs(&candidates);
                 inner.search_vector(&v, k, refs.as_deref())
             })
             .py()?;
@@ -226,19 +220,11 @@ impl ImageIndex {
         let inner = self.inner.clone();
         let found = py
             .detach(move || {
-                let refs: Option<Vec<&str>> = candidates
-                    .as_ref()
-                    .map(|c| c.iter().map(String::as_str).collect());
+                let refs = candidate_refs(&candidates);
                 inner.search_vectors(&q, k, refs.as_deref())
             })
             .py()?;
-        let mut ids = Vec::with_capacity(found.len());
-        let mut scores = Vec::with_capacity(found.len());
-        for hits in found {
-            scores.push(PyArray1::from_iter(py, hits.iter().map(|m| m.score)));
-            ids.push(hits.into_iter().map(|m| m.id).collect());
-        }
-        Ok((ids, scores))
+        Ok(batch_hits(py, found))
     }
 
     /// The stored image, or None.

@@ -10,7 +10,7 @@ use voiceprint_core::{
 };
 
 use crate::errors::{to_py, IntoPyResult, InvalidArgumentError};
-use crate::vectors::rows;
+use crate::vectors::{batch_hits, candidate_refs, rows, BatchHits};
 
 /// Options of a store's approximate HNSW index (see ``Store.memory``).
 ///
@@ -87,8 +87,6 @@ fn index_options(
         hnsw: hnsw.map(HnswOptions::core).transpose()?,
     })
 }
-
-type BatchHits<'py> = (Vec<Vec<String>>, Vec<Bound<'py, PyArray1<f32>>>);
 
 /// Where voiceprints live: an SQLite file (`Store.open`) or memory (`Store.memory`).
 ///
@@ -249,9 +247,7 @@ impl Store {
         let inner = self.inner.clone();
         let found = py
             .detach(move || {
-                let refs: Option<Vec<&str>> = candidates
-                    .as_ref()
-                    .map(|c| c.iter().map(String::as_str).collect());
+                let refs = candidate_refs(&candidates);
                 inner.search(&q, k, refs.as_deref())
             })
             .py()?;
@@ -276,19 +272,11 @@ impl Store {
         let inner = self.inner.clone();
         let found = py
             .detach(move || {
-                let refs: Option<Vec<&str>> = candidates
-                    .as_ref()
-                    .map(|c| c.iter().map(String::as_str).collect());
+                let refs = candidate_refs(&candidates);
                 inner.search_batch(&q, k, refs.as_deref())
             })
             .py()?;
-        let mut ids = Vec::with_capacity(found.len());
-        let mut scores = Vec::with_capacity(found.len());
-        for hits in found {
-            scores.push(PyArray1::from_iter(py, hits.iter().map(|m| m.score)));
-            ids.push(hits.into_iter().map(|m| m.id).collect());
-        }
-        Ok((ids, scores))
+        Ok(batch_hits(py, found))
     }
 
     /// Removes a record; True when it was there.

@@ -515,7 +515,7 @@ impl MemoryStore {
         }
         if candidates.is_none() && rows.ids.len() >= self.compressed_min_rows {
             if let Some(int8) = &rows.int8 {
-                return Ok(to_matches(self.search_compressed(&rows, int8, query, k)));
+                return Ok(to_matches(self.search_compressed(rows, int8, query, k)));
             }
         }
         let mut top = TopK::new(k);
@@ -985,25 +985,7 @@ mod tests {
         }
     }
 
-    /// Deterministic unit vectors (xorshift).
-    fn unit_vectors(n: usize, dim: usize, seed: u64) -> Vec<Vec<f32>> {
-        let mut s = seed.max(1);
-        (0..n)
-            .map(|_| {
-                let mut v: Vec<f32> = (0..dim)
-                    .map(|_| {
-                        s ^= s << 13;
-                        s ^= s >> 7;
-                        s ^= s << 17;
-                        (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-                    })
-                    .collect();
-                let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-                v.iter_mut().for_each(|x| *x /= norm);
-                v
-            })
-            .collect()
-    }
+    use crate::store::testdata::unit_vectors;
 
     /// A store of `n` random unit vectors of `dim`, every 997th a copy of
     /// the one before (exact ties) and every 101st disabled.

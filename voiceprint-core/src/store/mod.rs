@@ -8,6 +8,8 @@ mod memory;
 mod record;
 mod scan;
 mod sqlite;
+#[cfg(test)]
+pub(crate) mod testdata;
 mod topk;
 
 pub use hnsw::{HnswOptions, HnswQuantization};

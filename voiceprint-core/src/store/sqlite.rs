@@ -614,21 +614,10 @@ mod tests {
     }
 
     fn random_records(n: usize, dim: usize, seed: u64) -> Vec<Record> {
-        let mut s = seed | 1;
-        (0..n)
-            .map(|i| {
-                let mut v: Vec<f32> = (0..dim)
-                    .map(|_| {
-                        s ^= s << 13;
-                        s ^= s >> 7;
-                        s ^= s << 17;
-                        (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-                    })
-                    .collect();
-                let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-                v.iter_mut().for_each(|x| *x /= norm);
-                rec(&format!("s{seed}-{i:05}"), v)
-            })
+        crate::store::testdata::unit_vectors(n, dim, seed | 1)
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| rec(&format!("s{seed}-{i:05}"), v))
             .collect()
     }
 
