@@ -260,6 +260,69 @@ typedef uint32_t vp_speaker_status;
 #endif // __cplusplus
 
 /**
+ * What a store's HNSW index is doing (`vp_hnsw_status.state`).
+ */
+enum vp_hnsw_state
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * No HNSW index was asked for: searches are exact.
+   */
+  VP_HNSW_STATE_OFF = 0,
+  /**
+   * Asked for; built once the store holds `min_records` records.
+   */
+  VP_HNSW_STATE_WAITING = 1,
+  /**
+   * In use.
+   */
+  VP_HNSW_STATE_READY = 2,
+  /**
+   * A build or update failed; searches are exact until
+   * `vp_store_rebuild_hnsw` succeeds.
+   */
+  VP_HNSW_STATE_FAILED = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum vp_hnsw_state vp_hnsw_state;
+#else
+typedef uint32_t vp_hnsw_state;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The element type a store keeps its rows in (in memory: a SQLite file
+ * always keeps float32).
+ */
+enum vp_storage
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * float32, as given: scores are exact.
+   */
+  VP_STORAGE_F32 = 0,
+  /**
+   * IEEE half precision: half the memory of float32. Every value is
+   * rounded to 11 significant bits, so a score moves by about 1e-4 on
+   * unit vectors and near-ties can swap; searches are exact over the
+   * rounded values.
+   */
+  VP_STORAGE_F16 = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum vp_storage vp_storage;
+#else
+typedef uint32_t vp_storage;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * What a `vp_audio` holds.
  */
 enum vp_audio_kind
@@ -502,6 +565,36 @@ typedef uint32_t vp_cluster_method;
 #endif // __cplusplus
 
 /**
+ * How an HNSW graph stores its own copy of the vectors (the store keeps
+ * its rows regardless, and hits are rescored exactly from them).
+ */
+enum vp_hnsw_quantization
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * 4 bytes a value: the graph's scores are exact dot products.
+   */
+  VP_HNSW_QUANTIZATION_F32 = 0,
+  /**
+   * 2 bytes a value (IEEE half): the graph's scores within about 1e-3.
+   */
+  VP_HNSW_QUANTIZATION_F16 = 1,
+  /**
+   * 1 byte a value, compared by cosine: the graph's scores within about 1e-2.
+   */
+  VP_HNSW_QUANTIZATION_I8 = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum vp_hnsw_quantization vp_hnsw_quantization;
+#else
+typedef uint32_t vp_hnsw_quantization;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * Who spoke when: a speaker encoder (16 kHz models; the GE2E preset's
  * threshold is what the defaults were tuned with) and Silero VAD, the
  * built-in gender classifier of the encoder's model when the library
@@ -568,9 +661,11 @@ typedef struct vp_speaker_encoder vp_speaker_encoder;
  * of any other model.
  *
  * Thread safety: functions taking a `const vp_store *` may be called from
- * many threads at once. Engines made from it keep their own reference, so
- * it may be freed while they live; a SQLite file is closed when the last
- * of them is freed.
+ * many threads at once (many threads can search while others upsert or
+ * remove). Engines and image indexes made from it keep their own
+ * reference, so it may be freed while they live; a SQLite file is closed
+ * (and a changed HNSW graph saved beside it) when the last of them is
+ * freed.
  */
 typedef struct vp_store vp_store;
 
@@ -1376,6 +1471,89 @@ typedef struct vp_image_record {
    */
   size_t labels_len;
 } vp_image_record;
+
+/**
+ * How a store keeps and searches its vectors, for
+ * `vp_store_memory_new_with`, `vp_store_sqlite_create_or_open_with` and
+ * `vp_store_sqlite_open_with`. Start from `vp_index_options_default()`
+ * and change fields. The enum fields are plain integers so that a bad
+ * value is refused with `VP_STATUS_INVALID_ARGUMENT` rather than misread.
+ */
+typedef struct vp_index_options {
+  /**
+   * A `vp_storage` value: the element type of the rows in memory.
+   */
+  uint32_t storage;
+  /**
+   * Keep an int8 copy of the rows (`dim + 12` bytes a record) for a
+   * first pass of single-query exact scans that reads 4x fewer bytes
+   * than float32; a per-row error bound picks the rows rescored from
+   * the stored values, so results are exactly the full scan's.
+   */
+  bool compressed_scan;
+  /**
+   * Keep an approximate HNSW index, built once the store holds
+   * `hnsw_min_records` records and then used by `vp_store_search` and
+   * `vp_store_search_batch` (hits rescored exactly). With a SQLite store
+   * the graph is saved beside the file (`<path>.hnsw`,
+   * `<path>.hnsw.keys`) on `vp_store_flush` and when the store is
+   * closed, and loaded on open when it matches the file, else rebuilt.
+   * The `hnsw_` fields below are read only when this is true.
+   */
+  bool hnsw_enabled;
+  /**
+   * The index is built (and used) once the store holds at least this
+   * many records; below it the exact scan is fast enough.
+   */
+  size_t hnsw_min_records;
+  /**
+   * Neighbours kept per node and layer (the HNSW paper's M), 2-256.
+   */
+  size_t hnsw_connectivity;
+  /**
+   * Candidates considered while linking a new node (efConstruction),
+   * 1-65536.
+   */
+  size_t hnsw_expansion_add;
+  /**
+   * Candidates considered while searching (ef), 1-65536; a search for
+   * `k` results uses at least `k`.
+   */
+  size_t hnsw_expansion_search;
+  /**
+   * A `vp_hnsw_quantization` value: how the graph stores its copy of
+   * the vectors.
+   */
+  uint32_t hnsw_quantization;
+} vp_index_options;
+
+/**
+ * A store's HNSW index state, from `vp_store_hnsw_state`. Fields that do
+ * not belong to the state are 0 / false.
+ */
+typedef struct vp_hnsw_status {
+  /**
+   * Off, waiting, ready or failed.
+   */
+  vp_hnsw_state state;
+  /**
+   * Waiting: the number of records that switches the index on.
+   */
+  size_t min_records;
+  /**
+   * Ready: records in the graph.
+   */
+  size_t records;
+  /**
+   * Ready: memory the graph holds, in bytes.
+   */
+  size_t memory_bytes;
+  /**
+   * Ready: the graph was loaded from the file saved beside a SQLite
+   * store rather than rebuilt.
+   */
+  bool loaded_from_file;
+} vp_hnsw_status;
 
 /**
  * How style figures are measured. Start from `vp_style_options_default()`
@@ -2328,7 +2506,9 @@ vp_status vp_engine_count(const struct vp_engine *engine, size_t *out);
 vp_status vp_engine_threshold(const struct vp_engine *engine, float *out);
 
 /**
- * The message of the calling thread's last failed call, as UTF-8 text.
+ * The message of the calling thread's last failed call, as UTF-8 text
+ * (or, after a `vp_store_hnsw_state` that reported
+ * `VP_HNSW_STATE_FAILED`, why the index failed).
  *
  * Never NULL: an empty string when no call has failed on this thread yet.
  * The pointer is owned by the library and stays valid until the next
@@ -2948,6 +3128,14 @@ void vp_image_record_free(struct vp_image_record *record);
 void vp_image_tensor_free(struct vp_image_tensor *tensor);
 
 /**
+ * Core's default options: float32 rows, the compressed scan on, no HNSW
+ * index (exact search only), its `hnsw_` fields filled with core's
+ * default HNSW settings so that setting `hnsw_enabled` alone turns it on
+ * with them. Thread-safe.
+ */
+struct vp_index_options vp_index_options_default(void);
+
+/**
  * Frees matches returned by the library. NULL is a no-op.
  *
  * # Safety
@@ -3041,14 +3229,16 @@ const char *vp_status_name(uint32_t status);
  * Opens the SQLite store at `path`, creating the file for `model_id` and
  * `dim` if it does not exist (e.g. `vp_speaker_encoder_model_id(enc)` and
  * `vp_speaker_encoder_dim(enc)`). Durable and crash-safe; several
- * processes may open the same file.
+ * processes may open the same file. The default index options: see
+ * `vp_store_sqlite_create_or_open_with`.
  *
  * On success `*out` is a new handle to free with `vp_store_free` (which
  * closes the file once no engine uses it); on failure `*out` is NULL.
  *
  * Errors: `VP_STATUS_MODEL_MISMATCH` / `VP_STATUS_DIMENSION_MISMATCH`
- * (the file holds another model's vectors), `VP_STATUS_STORE`,
- * `VP_STATUS_IO`, `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
+ * (the file holds another model's vectors), `VP_STATUS_INVALID_ARGUMENT`
+ * (`dim` 0, empty model id), `VP_STATUS_STORE`, `VP_STATUS_IO`,
+ * `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
  *
  * # Safety
  * Strings are NULL or NUL-terminated; `out` is NULL or writable.
@@ -3059,8 +3249,31 @@ vp_status vp_store_sqlite_create_or_open(const char *path,
                                          struct vp_store **out);
 
 /**
+ * `vp_store_sqlite_create_or_open` with index options for the in-memory
+ * copy the store searches (the file always keeps float32): `options`
+ * NULL for `vp_index_options_default()`. With `options->hnsw_enabled`
+ * the HNSW graph is saved beside the file (`<path>.hnsw`,
+ * `<path>.hnsw.keys`) by `vp_store_flush` and when the store is closed,
+ * and loaded on the next open when it matches the file (else rebuilt).
+ *
+ * Errors: those of `vp_store_sqlite_create_or_open`, and
+ * `VP_STATUS_INVALID_ARGUMENT` for a bad option (an enum field that is
+ * not one of its values, an HNSW setting out of its range).
+ *
+ * # Safety
+ * Strings are NULL or NUL-terminated; `options` is NULL or valid; `out`
+ * is NULL or writable.
+ */
+vp_status vp_store_sqlite_create_or_open_with(const char *path,
+                                              const char *model_id,
+                                              size_t dim,
+                                              const struct vp_index_options *options,
+                                              struct vp_store **out);
+
+/**
  * Opens an existing SQLite store; its model id and dimension are read
- * from the file. `*out` as in `vp_store_sqlite_create_or_open`.
+ * from the file. The default index options; `*out` as in
+ * `vp_store_sqlite_create_or_open`.
  *
  * Errors: `VP_STATUS_IO` / `VP_STATUS_STORE` (missing or not a voiceprint
  * store), `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
@@ -3071,8 +3284,23 @@ vp_status vp_store_sqlite_create_or_open(const char *path,
 vp_status vp_store_sqlite_open(const char *path, struct vp_store **out);
 
 /**
- * A new, empty in-memory store (exact search; gone when freed).
- * `*out` as in `vp_store_sqlite_create_or_open`.
+ * `vp_store_sqlite_open` with index options (`options` NULL for the
+ * defaults), as in `vp_store_sqlite_create_or_open_with`.
+ *
+ * Errors: those of `vp_store_sqlite_open`, and
+ * `VP_STATUS_INVALID_ARGUMENT` for a bad option.
+ *
+ * # Safety
+ * `path` is NULL or NUL-terminated; `options` is NULL or valid; `out` is
+ * NULL or writable.
+ */
+vp_status vp_store_sqlite_open_with(const char *path,
+                                    const struct vp_index_options *options,
+                                    struct vp_store **out);
+
+/**
+ * A new, empty in-memory store (exact search; gone when freed), with the
+ * default index options. `*out` as in `vp_store_sqlite_create_or_open`.
  *
  * Errors: `VP_STATUS_INVALID_ARGUMENT` (`dim` 0, empty model id),
  * `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
@@ -3081,6 +3309,24 @@ vp_status vp_store_sqlite_open(const char *path, struct vp_store **out);
  * `model_id` is NULL or NUL-terminated; `out` is NULL or writable.
  */
 vp_status vp_store_memory_new(const char *model_id, size_t dim, struct vp_store **out);
+
+/**
+ * `vp_store_memory_new` with index options (`options` NULL for
+ * `vp_index_options_default()`): float16 rows for half the memory, the
+ * compressed scan, an HNSW index.
+ *
+ * Errors: those of `vp_store_memory_new`, and
+ * `VP_STATUS_INVALID_ARGUMENT` for a bad option (an enum field that is
+ * not one of its values, an HNSW setting out of its range).
+ *
+ * # Safety
+ * `model_id` is NULL or NUL-terminated; `options` is NULL or valid;
+ * `out` is NULL or writable.
+ */
+vp_status vp_store_memory_new_with(const char *model_id,
+                                   size_t dim,
+                                   const struct vp_index_options *options,
+                                   struct vp_store **out);
 
 /**
  * Frees (closes) a store handle. NULL is a no-op. Engines made from it
@@ -3117,6 +3363,164 @@ size_t vp_store_dim(const struct vp_store *store);
  * `store` is NULL or a live handle; `out` is NULL or writable.
  */
 vp_status vp_store_count(const struct vp_store *store, size_t *out);
+
+/**
+ * Inserts or replaces `count` raw vectors in one batch (one transaction
+ * in a SQLite file): row `i` of `vectors` (row-major, `dim` floats each)
+ * under `ids[i]`. Vectors are kept as given: normalise them for cosine
+ * scores. All or nothing: every id and row is checked before anything is
+ * written. A replaced record gets the new vector and loses its metadata
+ * (status active, enrollment count 1, no labels).
+ *
+ * Errors: `VP_STATUS_DIMENSION_MISMATCH` (`dim` is not the store's),
+ * `VP_STATUS_INVALID_ID` (any id), `VP_STATUS_INVALID_ARGUMENT` (`count`
+ * 0, an id given twice, a non-finite value, `count * dim` too large),
+ * `VP_STATUS_STORE`, `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `store` is NULL or live; `ids` is NULL or points to `count` pointers,
+ * each NULL or a NUL-terminated string; `vectors` is NULL or points to
+ * `count * dim` floats.
+ */
+vp_status vp_store_upsert_vectors(const struct vp_store *store,
+                                  const char *const *ids,
+                                  const float *vectors,
+                                  size_t count,
+                                  size_t dim);
+
+/**
+ * The `k` active records with the highest dot product with `query` (`dim`
+ * floats, used as given), best first (ties by id); restricted to
+ * `candidates` (an array of `candidates_len` ids; unknown ones are
+ * ignored) when it is not NULL. Exact, unless the store has a ready HNSW
+ * index (`vp_store_hnsw_state`), whose hits are rescored exactly.
+ *
+ * On success `*out` is a new `vp_matches` to free with `vp_matches_free`
+ * (its `best` is NULL and `threshold` NaN: a search decides nothing); on
+ * failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_DIMENSION_MISMATCH` (`dim` is not the store's),
+ * `VP_STATUS_INVALID_ARGUMENT` (`k` 0, a non-finite value),
+ * `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8` (a candidate id).
+ *
+ * # Safety
+ * `store` is NULL or live; `query` is NULL or points to `dim` floats;
+ * `candidates` is NULL or points to `candidates_len` NUL-terminated
+ * strings; `out` is NULL or writable.
+ */
+vp_status vp_store_search(const struct vp_store *store,
+                          const float *query,
+                          size_t dim,
+                          size_t k,
+                          const char *const *candidates,
+                          size_t candidates_len,
+                          struct vp_matches **out);
+
+/**
+ * `vp_store_search` for `num_queries` query vectors at once: `queries`
+ * holds them row-major, `dim` floats each, scored through the batched
+ * kernel (a blocked matrix product over all threads, or the HNSW index in
+ * parallel when it is ready). Result `i` is exactly what
+ * `vp_store_search` returns for row `i` (same ids, order and scores).
+ *
+ * On success `*out` is a new `vp_batch_matches` of `num_queries`
+ * `vp_matches` (each with `best` NULL and `threshold` NaN) to free with
+ * `vp_batch_matches_free`; on failure `*out` is NULL.
+ *
+ * Errors: `VP_STATUS_DIMENSION_MISMATCH` (`dim` is not the store's),
+ * `VP_STATUS_INVALID_ARGUMENT` (`num_queries` 0, `k` 0, a non-finite
+ * value, `num_queries * dim` too large), `VP_STATUS_NULL_POINTER`,
+ * `VP_STATUS_INVALID_UTF8` (a candidate id).
+ *
+ * # Safety
+ * `store` is NULL or live; `queries` is NULL or points to
+ * `num_queries * dim` floats; `candidates` as in `vp_store_search`; `out`
+ * is NULL or writable.
+ */
+vp_status vp_store_search_batch(const struct vp_store *store,
+                                const float *queries,
+                                size_t num_queries,
+                                size_t dim,
+                                size_t k,
+                                const char *const *candidates,
+                                size_t candidates_len,
+                                struct vp_batch_matches **out);
+
+/**
+ * Removes the record stored under `id`. `*removed` (if `removed` is not
+ * NULL) says whether it existed; removing an unknown id is not an error.
+ * A removed record is never returned by a search again, HNSW index or not.
+ *
+ * Errors: `VP_STATUS_STORE`, `VP_STATUS_NULL_POINTER`, `VP_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ * `store` is NULL or live; `id` is NULL or NUL-terminated; `removed` is
+ * NULL or writable.
+ */
+vp_status vp_store_remove(const struct vp_store *store, const char *id, bool *removed);
+
+/**
+ * Writes pending state out: a SQLite store's write-ahead log into its
+ * file, and a changed HNSW graph beside it. A no-op for a memory store.
+ *
+ * Errors: `VP_STATUS_STORE`, `VP_STATUS_IO`, `VP_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `store` is NULL or live.
+ */
+vp_status vp_store_flush(const struct vp_store *store);
+
+/**
+ * What the store's HNSW index is doing, into `*out`: off (none was asked
+ * for), waiting (for `min_records` records), ready (`records`,
+ * `memory_bytes`, `loaded_from_file`) or failed (searches are exact until
+ * `vp_store_rebuild_hnsw` succeeds). A failed state is not a failed call:
+ * the status is `VP_STATUS_OK`, and the reason is written to the calling
+ * thread's `vp_last_error_message()`.
+ *
+ * Errors: `VP_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `store` is NULL or live; `out` is NULL or writable.
+ */
+vp_status vp_store_hnsw_state(const struct vp_store *store, struct vp_hnsw_status *out);
+
+/**
+ * Rebuilds the store's HNSW index from its records now, whatever their
+ * number: after a failure, or to compact a graph that has seen many
+ * removals. Blocks writers for the build's duration; searches go on.
+ *
+ * Errors: `VP_STATUS_INVALID_ARGUMENT` (the store was opened without
+ * `hnsw_enabled`), `VP_STATUS_STORE` (the build failed),
+ * `VP_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `store` is NULL or live.
+ */
+vp_status vp_store_rebuild_hnsw(const struct vp_store *store);
+
+/**
+ * Bytes of memory held for the vectors into `*out`: the rows (4 bytes a
+ * value in float32 storage, 2 in float16) and the int8 copy of the
+ * compressed scan; ids, metadata and an HNSW graph not counted.
+ *
+ * Errors: `VP_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `store` is NULL or live; `out` is NULL or writable.
+ */
+vp_status vp_store_vector_bytes(const struct vp_store *store, size_t *out);
+
+/**
+ * The element type the store keeps its rows in (`VP_STORAGE_F32` or
+ * `VP_STORAGE_F16`, as it was opened with) into `*out`.
+ *
+ * Errors: `VP_STATUS_NULL_POINTER`.
+ *
+ * # Safety
+ * `store` is NULL or live; `out` is NULL or writable.
+ */
+vp_status vp_store_storage(const struct vp_store *store, vp_storage *out);
 
 /**
  * Frees a string the library returned through a `char **out` (RTTM,

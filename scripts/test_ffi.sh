@@ -14,7 +14,11 @@
 #     when the shared data is absent), the C and C++ tests of the image API
 #     (the same, on the image fixtures and their two small CNN models), the C
 #     test of the style API (loudness, comparison and style index on audio
-#     it synthesises: no model, no data), the speaker C example, the C++
+#     it synthesises: no model, no data), the C test of the raw-vector
+#     store API (exact search against brute force, batched search,
+#     candidates, float16 storage, the HNSW index in memory and saved beside
+#     a SQLite file, on random vectors it makes: no model, no data), the
+#     speaker C example, the C++
 #     example, whose scores must equal the Rust API's on the same audio
 #     (voiceprint-ffi/examples/reference_scores.rs) within 1e-5, and the
 #     image examples (C and C++ must print the same ranking, the query's
@@ -28,7 +32,8 @@
 #     model. The image models are small already. The diarization test runs
 #     there on a 2 s clip (voiceprint-core/tests/fixtures/audio/speech_2s.flac)
 #     with the same stand-in and the real Silero VAD, and fewer runs (~45 s).
-#     The style test runs there with a few seconds of each signal (~25 s).
+#     The style test runs there with a few seconds of each signal (~25 s),
+#     the store test with 600 vectors instead of 3000.
 #
 #   scripts/test_ffi.sh                 run everything
 #   scripts/test_ffi.sh --regen-header  rewrite include/voiceprint.h
@@ -124,6 +129,8 @@ warn=(-Wall -Wextra -Werror)
     -o "$tmp/test_diarizer"
   cc -std=c11 "${warn[@]}" -g -O1 voiceprint-ffi/tests/c/test_style.c $cflags $libs -lm \
     -o "$tmp/test_style"
+  cc -std=c11 "${warn[@]}" -g -O1 voiceprint-ffi/tests/c/test_store_search.c $cflags $libs -lm \
+    -o "$tmp/test_store_search"
   cc -std=c11 "${warn[@]}" -g -O1 examples/c/search_images.c $cflags $libs -o "$tmp/search_images"
   c++ -std=c++17 "${warn[@]}" -g -O1 examples/cpp/search_images.cpp $cflags $libs \
     -o "$tmp/search_images_cpp"
@@ -167,6 +174,10 @@ VP_TEST_ROUNDS=3 "$tmp/test_image" "$images" "$tmp/image-test"
 echo "== C test of the style API (synthesised audio)"
 mkdir -p "$tmp/style-test"
 "$tmp/test_style" "$tmp/style-test"
+
+echo "== C test of the raw-vector store API (random vectors)"
+mkdir -p "$tmp/store-test"
+"$tmp/test_store_search" "$tmp/store-test"
 
 echo "== image examples, C and C++"
 image_args=(-p torchvision -o features "$images/tiny_cnn_nchw.onnx" "$images/chelsea.jpg"
@@ -234,6 +245,8 @@ VP_TEST_STAND_IN=1 "${vg[@]}" "$tmp/test_diarizer" "$vg_model" metadata "$vad_mo
   "$root/voiceprint-core/tests/fixtures/audio/speech_2s.flac" - - "$tmp/diar-test-vg"
 mkdir -p "$tmp/style-test-vg"
 VP_TEST_SHORT=1 "${vg[@]}" "$tmp/test_style" "$tmp/style-test-vg"
+mkdir -p "$tmp/store-test-vg"
+VP_TEST_SHORT=1 "${vg[@]}" "$tmp/test_store_search" "$tmp/store-test-vg"
 mkdir -p "$tmp/image-test-vg"
 VP_TEST_ROUNDS=1 "${vg[@]}" "$tmp/test_image" "$images" "$tmp/image-test-vg"
 "${vg[@]}" "$tmp/test_image_cpp" "$images" "$tmp/image-test-vg"

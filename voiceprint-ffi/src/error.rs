@@ -62,11 +62,12 @@ pub(crate) type FfiResult<T = ()> = Result<T, FfiError>;
 
 thread_local! {
     /// The calling thread's last failure message; replaced by each failing
-    /// call, left alone by successful ones (like `errno`).
+    /// call, left alone by successful ones (like `errno`), except a
+    /// `vp_store_hnsw_state` that reports a failed index: its reason.
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
 }
 
-fn set_last_error(message: String) {
+pub(crate) fn set_last_error(message: String) {
     // A message with an interior NUL (from a file name, say) is cut there
     // rather than lost.
     let text = crate::strings::c_string(message);
@@ -110,7 +111,9 @@ pub(crate) fn ffi_get<T>(fallback: T, body: impl FnOnce() -> Option<T>) -> T {
         .unwrap_or(fallback)
 }
 
-/// The message of the calling thread's last failed call, as UTF-8 text.
+/// The message of the calling thread's last failed call, as UTF-8 text
+/// (or, after a `vp_store_hnsw_state` that reported
+/// `VP_HNSW_STATE_FAILED`, why the index failed).
 ///
 /// Never NULL: an empty string when no call has failed on this thread yet.
 /// The pointer is owned by the library and stays valid until the next

@@ -43,6 +43,7 @@ pub mod image_input;
 pub mod image_profile;
 pub mod image_record;
 pub mod image_tensor;
+pub mod index_options;
 pub mod labels;
 pub mod matches;
 pub mod runtime;
