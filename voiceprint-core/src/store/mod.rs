@@ -2,11 +2,13 @@
 //! searched by dot product. `MemoryStore` is the exact search kernel;
 //! `SqliteStore` makes it durable in one file.
 
+mod hnsw;
 mod memory;
 mod record;
 mod sqlite;
 mod topk;
 
+pub use hnsw::{HnswOptions, HnswQuantization};
 pub use memory::MemoryStore;
 pub use record::{validate_id, Match, Record, RecordMeta, Status};
 pub use sqlite::SqliteStore;
