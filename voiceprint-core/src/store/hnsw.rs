@@ -111,11 +111,16 @@ impl HnswQuantization {
 
 /// Options of the approximate index.
 ///
-/// The defaults reach recall@10 of 0.99 or more on random 192-d unit
-/// vectors up to 100 000 records and on speaker-like clustered data (see
-/// the tests); raise `expansion_search` for more recall at the cost of
-/// query time, or `connectivity` for more recall at the cost of memory and
-/// build time.
+/// The defaults are sized for speaker embeddings, which cluster by voice:
+/// on 192-d speaker-like data (utterances at cosine 0.5 to 0.75 from their
+/// voice) they reach recall@10 of 0.999 or more at 100 000 records in about
+/// 0.6 ms a query, against 3.4 ms for the exact scan. Data without such
+/// structure needs far more: on uniformly random 192-d unit vectors the
+/// same index reaches only about 0.58 at 20 000 records (0.99 needs an
+/// expansion near 2048) and about 0.25 at 100 000, where 0.99 costs more than
+/// the exact scan at any setting. Raise `expansion_search` for recall at
+/// the cost of query time, `connectivity` for recall at the cost of memory
+/// and build time.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HnswOptions {
     /// The index is built (and used) once the store holds at least this
@@ -127,7 +132,7 @@ pub struct HnswOptions {
     /// Candidates considered while linking a new node (`efConstruction`).
     pub expansion_add: usize,
     /// Candidates considered while searching (`ef`); a search for `k`
-    /// results uses at least `k`.
+    /// results uses at least `k`. Query time grows about linearly with it.
     pub expansion_search: usize,
     /// How the graph stores its copy of the vectors.
     pub quantization: HnswQuantization,
@@ -139,7 +144,7 @@ impl Default for HnswOptions {
             min_records: 50_000,
             connectivity: 16,
             expansion_add: 128,
-            expansion_search: 64,
+            expansion_search: 128,
             quantization: HnswQuantization::F32,
         }
     }
@@ -836,19 +841,27 @@ mod tests {
     }
 
     /// Speaker-like data: `centres` voices, `per` utterances each, every
-    /// utterance its centre plus noise of norm 0.6, renormalised. The
-    /// queries are fresh utterances of random voices.
+    /// utterance its centre plus noise of norm `noise` (0.6: cosines of
+    /// about 0.74 within a voice), renormalised. The queries are fresh
+    /// utterances of random voices.
     fn clustered_set(
         centres: usize,
         per: usize,
         queries: usize,
+        noise: f32,
         seed: u64,
     ) -> (Vec<f32>, Vec<f32>) {
         let mut rng = Rng(seed);
+        let noise_norm = noise;
         let centre: Vec<Vec<f32>> = (0..centres).map(|_| rng.unit(DIM)).collect();
-        let mut utterance = |c: &[f32], rng: &mut Rng| {
+        let utterance = |c: &[f32], rng: &mut Rng| {
             let noise = rng.unit(DIM);
-            normalised(c.iter().zip(&noise).map(|(a, n)| a + 0.6 * n).collect())
+            normalised(
+                c.iter()
+                    .zip(&noise)
+                    .map(|(a, n)| a + noise_norm * n)
+                    .collect(),
+            )
         };
         let data = (0..centres * per)
             .flat_map(|i| utterance(&centre[i / per], &mut rng))
@@ -953,6 +966,11 @@ mod tests {
         assert!(Hnsw::new(0, &HnswOptions::default()).is_err());
     }
 
+    /// Random unit vectors are HNSW's worst case: with no structure, the
+    /// true top-10 stand barely above the rest (dot products near 0.25
+    /// against a spread of 0.07), so the default expansion, sized for
+    /// speaker-like data, finds only part of them, and 0.99 takes an
+    /// expansion that visits a large share of the graph.
     #[test]
     fn recall_on_random_unit_vectors() {
         let data = random_set(20_000, 1);
@@ -961,31 +979,68 @@ mod tests {
         assert_eq!(hnsw.len(), 20_000);
         assert_eq!(hnsw.dim(), DIM);
         assert!(hnsw.memory_bytes() > 20_000 * DIM * 4);
-        let recall = recall_at_10(&hnsw, &data, &queries, None);
-        eprintln!("recall@10 random f32: {recall:.4}");
-        assert!(recall >= 0.99, "recall@10 {recall}");
+        let default = recall_at_10(&hnsw, &data, &queries, None);
+        let wide = recall_at_10(&hnsw, &data, &queries, Some(RANDOM_EXPANSION));
+        eprintln!("recall@10 random f32: {default:.4} (ef 128), {wide:.4} (ef {RANDOM_EXPANSION})");
+        assert!(default >= 0.5, "recall@10 {default}");
+        assert!(wide >= 0.99, "recall@10 {wide}");
+        // The override was for that search only.
+        assert_eq!(recall_at_10(&hnsw, &data, &queries, None), default);
+        assert!(hnsw
+            .search(&queries[..DIM], 10, &|_| true, Some(0))
+            .is_err());
     }
+
+    /// The expansion that lifts random-data recall@10 to 0.99 at 20 000.
+    const RANDOM_EXPANSION: usize = 2048;
 
     #[test]
     fn recall_on_clustered_speaker_like_vectors() {
-        let (data, queries) = clustered_set(1000, 20, 200, 3);
+        let (data, queries) = clustered_set(1000, 20, 200, 0.6, 3);
         let hnsw = Hnsw::build(DIM, &HnswOptions::default(), &keys(20_000), &data).unwrap();
         let recall = recall_at_10(&hnsw, &data, &queries, None);
         eprintln!("recall@10 clustered f32: {recall:.4}");
         assert!(recall >= 0.99, "recall@10 {recall}");
     }
 
+    /// On speaker-like data i8 finds the voice; its rounding only reorders
+    /// a voice's own utterances, whose scores lie close together.
+    #[test]
+    fn i8_finds_the_voice_on_clustered_vectors() {
+        let per = 20;
+        let (data, queries) = clustered_set(250, per, 200, 0.6, 20);
+        let hnsw = Hnsw::build(DIM, &options(HnswQuantization::I8), &keys(5_000), &data).unwrap();
+        let recall = recall_at_10(&hnsw, &data, &queries, None);
+        let voice = |key: u64| key / per as u64;
+        let same_voice = queries
+            .chunks_exact(DIM)
+            .filter(|q| {
+                let best = hnsw.search(q, 1, &|_| true, None).unwrap()[0].0;
+                voice(best) == voice(exact_top(&data, q, 1)[0])
+            })
+            .count();
+        eprintln!("clustered i8: recall@10 {recall:.4}, top-1 voice right {same_voice}/200");
+        assert!(recall >= 0.9, "recall@10 {recall}");
+        assert_eq!(same_voice, 200);
+    }
+
     #[test]
     fn quantized_indexes_recall_and_score() {
         let data = random_set(20_000, 4);
         let queries = random_set(200, 5);
+        // i8 steps of 1/127 per value are coarser than the gaps between
+        // random data's top scores: its recall stops near 0.90 however
+        // wide the search (on speaker-like data it is 1.0, see above).
         for (q, bar, tolerance) in [
-            (HnswQuantization::F16, 0.98, 2e-3),
-            (HnswQuantization::I8, 0.95, 2e-2),
+            (HnswQuantization::F16, 0.99, 2e-3),
+            (HnswQuantization::I8, 0.88, 2e-2),
         ] {
             let hnsw = Hnsw::build(DIM, &options(q), &keys(20_000), &data).unwrap();
-            let recall = recall_at_10(&hnsw, &data, &queries, None);
-            eprintln!("recall@10 random {}: {recall:.4}", q.as_str());
+            let recall = recall_at_10(&hnsw, &data, &queries, Some(RANDOM_EXPANSION));
+            eprintln!(
+                "recall@10 random {} (ef {RANDOM_EXPANSION}): {recall:.4}",
+                q.as_str()
+            );
             assert!(recall >= bar, "{q:?}: recall@10 {recall}");
             // Scores approximate the exact dot product.
             let query = &queries[..DIM];
@@ -1002,8 +1057,8 @@ mod tests {
 
     #[test]
     fn filtered_search_returns_only_allowed_keys() {
-        let data = random_set(5_000, 6);
-        let hnsw = Hnsw::build(DIM, &HnswOptions::default(), &keys(5_000), &data).unwrap();
+        let data = random_set(3_000, 6);
+        let hnsw = Hnsw::build(DIM, &HnswOptions::default(), &keys(3_000), &data).unwrap();
         let mut rng = Rng(7);
         for _ in 0..50 {
             let q = rng.unit(DIM);
@@ -1073,10 +1128,10 @@ mod tests {
         assert_ne!(old[0].0, 5);
 
         // Removed slots are reused, then the capacity grows past them.
-        for key in 10_000..14_000u64 {
+        for key in 10_000..12_000u64 {
             hnsw.add(key, &rng.unit(DIM)).unwrap();
         }
-        assert_eq!(hnsw.len(), 6_700);
+        assert_eq!(hnsw.len(), 4_700);
         assert!(hnsw.add(u64::MAX, &moved).is_err());
         assert!(hnsw.add(1, &moved[1..]).is_err());
         assert!(hnsw.add(1, &vec![f32::NAN; DIM]).is_err());
@@ -1089,7 +1144,7 @@ mod tests {
             .search(&random_set(1, 1), 5, &|_| true, None)
             .unwrap()
             .is_empty());
-        let data = random_set(6_000, 11);
+        let data = random_set(3_000, 11);
         // More tasks than usearch thread contexts, all at once.
         data.par_chunks_exact(DIM).enumerate().for_each(|(i, v)| {
             hnsw.add(i as u64, v).unwrap();
@@ -1100,30 +1155,11 @@ mod tests {
                 hnsw.search(v, 5, &|_| true, Some(32)).unwrap();
             }
         });
-        assert_eq!(hnsw.len(), 6_000);
+        assert_eq!(hnsw.len(), 3_000);
         let hits = hnsw
             .search(&data[42 * DIM..][..DIM], 1, &|_| true, None)
             .unwrap();
         assert_eq!(hits[0].0, 42);
-    }
-
-    #[test]
-    fn a_larger_expansion_is_at_least_as_good() {
-        let data = random_set(10_000, 12);
-        let queries = random_set(100, 13);
-        let o = HnswOptions {
-            expansion_search: 10,
-            ..HnswOptions::default()
-        };
-        let hnsw = Hnsw::build(DIM, &o, &keys(10_000), &data).unwrap();
-        let low = recall_at_10(&hnsw, &data, &queries, None);
-        let high = recall_at_10(&hnsw, &data, &queries, Some(256));
-        assert!(high > low && high >= 0.99, "{low} -> {high}");
-        assert!(hnsw
-            .search(&queries[..DIM], 10, &|_| true, Some(0))
-            .is_err());
-        // The override did not stick.
-        assert_eq!(recall_at_10(&hnsw, &data, &queries, None), low);
     }
 
     #[test]
@@ -1163,7 +1199,7 @@ mod tests {
     fn save_and_load_round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("index.hnsw");
-        let data = random_set(3_000, 16);
+        let data = random_set(1_500, 16);
         let queries = random_set(50, 17);
         for q in [
             HnswQuantization::F32,
@@ -1171,7 +1207,7 @@ mod tests {
             HnswQuantization::I8,
         ] {
             let o = options(q);
-            let hnsw = Hnsw::build(DIM, &o, &keys(3_000), &data).unwrap();
+            let hnsw = Hnsw::build(DIM, &o, &keys(1_500), &data).unwrap();
             hnsw.remove(7).unwrap();
             hnsw.save(&path).unwrap();
             assert!(!tmp_path(&path).exists());
@@ -1186,9 +1222,9 @@ mod tests {
             // Still writable after loading, and a save replaces the file.
             loaded.add(7, &data[..DIM]).unwrap();
             loaded.add(1_000_000, &data[DIM..2 * DIM]).unwrap();
-            assert_eq!(loaded.len(), 3_001);
+            assert_eq!(loaded.len(), 1_501);
             loaded.save(&path).unwrap();
-            assert_eq!(Hnsw::load(&path, DIM, &o).unwrap().len(), 3_001);
+            assert_eq!(Hnsw::load(&path, DIM, &o).unwrap().len(), 1_501);
         }
     }
 
@@ -1289,8 +1325,11 @@ mod tests {
                 .unwrap_or_else(|| default.to_vec())
         };
         let n = env_list("HNSW_SCALE_N", &[100_000])[0];
-        let data = random_set(n, 21);
-        let queries = random_set(500, 22);
+        // HNSW_SCALE_NOISE=60 (per cent): speaker-like clusters of 20; unset: random.
+        let (data, queries) = match env_list("HNSW_SCALE_NOISE", &[]).first() {
+            Some(&percent) => clustered_set(n / 20, 20, 500, percent as f32 / 100.0, 21),
+            None => (random_set(n, 21), random_set(500, 22)),
+        };
         let started = std::time::Instant::now();
         let exact: Vec<Vec<u64>> = queries
             .chunks_exact(DIM)
@@ -1302,15 +1341,20 @@ mod tests {
         );
         for efc in env_list("HNSW_SCALE_EFC", &[128]) {
             for connectivity in env_list("HNSW_SCALE_M", &[16, 32]) {
+                let quantization = std::env::var("HNSW_SCALE_Q")
+                    .map_or(Ok(HnswQuantization::F32), |q| HnswQuantization::parse(&q))
+                    .unwrap();
                 let o = HnswOptions {
                     connectivity,
                     expansion_add: efc,
+                    quantization,
                     ..HnswOptions::default()
                 };
                 let started = std::time::Instant::now();
                 let hnsw = Hnsw::build(DIM, &o, &keys(n), &data).unwrap();
                 eprintln!(
-                    "M={connectivity} efc={efc}: build {:.1} s on {} threads, {:.0} MiB, {}",
+                    "M={connectivity} efc={efc} {}: build {:.1} s on {} threads, {:.0} MiB, {}",
+                    quantization.as_str(),
                     started.elapsed().as_secs_f64(),
                     rayon::current_num_threads(),
                     hnsw.memory_bytes() as f64 / (1 << 20) as f64,
