@@ -63,5 +63,6 @@ pub use gender::{Gender, GenderClassifier, GenderPrediction, GenderTrainOptions}
 pub use image::{ImageInput, ImageLimits, RgbImage};
 pub use runtime::{ExecutionProvider, RuntimeConfig};
 pub use store::{
-    IndexOptions, Match, MemoryStore, Record, RecordMeta, SqliteStore, Status, Storage, VectorStore,
+    HnswOptions, HnswQuantization, HnswState, IndexOptions, Match, MemoryStore, Record, RecordMeta,
+    SqliteStore, Status, Storage, VectorStore,
 };

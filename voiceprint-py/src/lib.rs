@@ -30,6 +30,7 @@ fn _voiceprint(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<encoder::SpeakerEncoder>()?;
     m.add_class::<store::Store>()?;
+    m.add_class::<store::HnswOptions>()?;
     m.add_class::<engine::Voiceprints>()?;
     m.add_class::<engine::VerifyResult>()?;
     m.add_class::<engine::Match>()?;

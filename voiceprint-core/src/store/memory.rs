@@ -10,11 +10,13 @@ use ndarray::ArrayView2;
 use rayon::prelude::*;
 
 use super::check_queries;
+use super::graph::Graph;
+use super::hnsw::HnswOptions;
 use super::record::validate_vector;
 use super::scan::Int8Rows;
 use super::topk::TopK;
 use super::{validate_id, Match, Record, RecordMeta, Status, VectorStore};
-use super::{IndexOptions, Storage};
+use super::{HnswState, IndexOptions, Storage};
 use crate::score::dot;
 use crate::{Error, Result};
 
@@ -110,6 +112,10 @@ struct Rows {
     vectors: Matrix,
     int8: Option<Int8Rows>,
     meta: Vec<RecordMeta>,
+    /// The HNSW graph, once built or loaded.
+    graph: Option<Graph>,
+    /// Why the graph was dropped, after a failure (searches are exact then).
+    graph_failed: Option<String>,
 }
 
 impl Rows {
@@ -120,6 +126,8 @@ impl Rows {
             vectors: Matrix::new(options.storage),
             int8: options.compressed_scan.then(|| Int8Rows::new(dim)),
             meta: Vec::new(),
+            graph: None,
+            graph_failed: None,
         }
     }
 
@@ -133,13 +141,21 @@ impl Rows {
         }
     }
 
-    /// Inserts or replaces one checked record of `dim` values.
+    /// Inserts or replaces one checked record of `dim` values, and the
+    /// graph's copy when there is a graph.
     fn put(&mut self, record: Record, dim: usize) {
-        let i = match self.slot.get(&record.id) {
+        let changed = self.put_row(record, dim);
+        self.graph_put(&[changed], dim);
+    }
+
+    /// Inserts or replaces the row; returns its slot and whether it is new.
+    /// The graph is brought up to date by [`graph_put`](Self::graph_put).
+    fn put_row(&mut self, record: Record, dim: usize) -> (usize, bool) {
+        let (i, new) = match self.slot.get(&record.id) {
             Some(&i) => {
                 self.vectors.set(i, dim, &record.vector);
                 self.meta[i] = record.meta;
-                i
+                (i, false)
             }
             None => {
                 let i = self.ids.len();
@@ -147,7 +163,7 @@ impl Rows {
                 self.ids.push(record.id);
                 self.vectors.push(&record.vector);
                 self.meta.push(record.meta);
-                i
+                (i, true)
             }
         };
         if let Some(q) = &mut self.int8 {
@@ -161,12 +177,85 @@ impl Rows {
                 q.set(i, stored);
             }
         }
+        (i, new)
+    }
+
+    /// Adds (or replaces) the graph's vectors of rows just written, in
+    /// parallel for a batch. A failure drops the graph: searches stay
+    /// correct (exact) and [`MemoryStore::hnsw_state`] says why.
+    fn graph_put(&mut self, changed: &[(usize, bool)], dim: usize) {
+        let Some(graph) = &mut self.graph else {
+            return;
+        };
+        let result = (|| -> Result<()> {
+            let mut work = Vec::with_capacity(changed.len());
+            for &(i, new) in changed {
+                let key = if new {
+                    graph.push_key(i)?
+                } else {
+                    graph.key(i)
+                };
+                work.push((i, key));
+            }
+            graph.dirty = true;
+            let (vectors, hnsw) = (&self.vectors, &graph.hnsw);
+            if work.len() < 64 {
+                let mut buf = Vec::new();
+                work.iter()
+                    .try_for_each(|&(i, key)| hnsw.add(key, vectors.row(i, dim, &mut buf)))
+            } else {
+                work.par_iter()
+                    .try_for_each_init(Vec::new, |buf, &(i, key)| {
+                        hnsw.add(key, vectors.row(i, dim, buf))
+                    })
+            }
+        })();
+        if let Err(e) = result {
+            self.drop_graph(e);
+        }
+    }
+
+    fn drop_graph(&mut self, e: Error) {
+        tracing::warn!("HNSW index dropped, searches are exact until it is rebuilt: {e}");
+        self.graph = None;
+        self.graph_failed = Some(e.to_string());
+    }
+
+    /// Builds the graph from every row.
+    fn build_graph(&mut self, dim: usize, options: &HnswOptions) {
+        let start = std::time::Instant::now();
+        let n = self.ids.len();
+        let vectors = &self.vectors;
+        let contiguous = match vectors {
+            Matrix::F32(m) => Some(&m[..]),
+            Matrix::F16(_) => None,
+        };
+        let built = Graph::build(dim, options, n, contiguous, |a, b| {
+            let mut buf = Vec::new();
+            vectors.block(a, b, dim, &mut buf).to_vec()
+        });
+        match built {
+            Ok(g) => {
+                tracing::info!(
+                    "HNSW index of {n} records built in {:.1} s",
+                    start.elapsed().as_secs_f64()
+                );
+                self.graph = Some(g);
+                self.graph_failed = None;
+            }
+            Err(e) => self.drop_graph(e),
+        }
     }
 
     /// Removes row `i` by moving the last row into its place, so the
     /// matrix stays contiguous.
     fn swap_remove(&mut self, i: usize, dim: usize) {
         let last = self.ids.len() - 1;
+        if let Some(graph) = &mut self.graph {
+            if let Err(e) = graph.swap_remove(i) {
+                self.drop_graph(e);
+            }
+        }
         self.vectors.swap_remove(i, dim, last);
         if let Some(q) = &mut self.int8 {
             q.swap_remove(i);
@@ -203,6 +292,8 @@ pub struct MemoryStore {
     options: IndexOptions,
     /// Stores smaller than this scan in `f32` even with the compressed scan on.
     compressed_min_rows: usize,
+    /// A durable store is loading: the graph waits for `attach_graph`.
+    defer_graph: bool,
     rows: RwLock<Rows>,
 }
 
@@ -238,13 +329,22 @@ impl MemoryStore {
         if dim == 0 {
             return Err(Error::invalid_argument("dim", "must be positive"));
         }
+        if let Some(h) = &options.hnsw {
+            h.validate()?;
+        }
         Ok(MemoryStore {
             model_id,
             dim,
             compressed_min_rows: COMPRESSED_MIN_ROWS,
+            defer_graph: false,
             rows: RwLock::new(Rows::new(dim, &options)),
             options,
         })
+    }
+
+    /// Holds the graph back while a durable store loads its rows.
+    pub(crate) fn defer_graph(&mut self, defer: bool) {
+        self.defer_graph = defer;
     }
 
     /// The storage and index options this store was made with.
@@ -289,6 +389,7 @@ impl VectorStore for MemoryStore {
         let mut rows = self.rows.write();
         let rows = &mut *rows;
         rows.put(record, self.dim);
+        self.maybe_build(rows);
         Ok(())
     }
 
@@ -300,9 +401,12 @@ impl VectorStore for MemoryStore {
         let mut rows = self.rows.write();
         let rows = &mut *rows;
         rows.reserve(records.len(), self.dim);
-        for record in records {
-            rows.put(record, self.dim);
-        }
+        let changed: Vec<(usize, bool)> = records
+            .into_iter()
+            .map(|record| rows.put_row(record, self.dim))
+            .collect();
+        rows.graph_put(&changed, self.dim);
+        self.maybe_build(rows);
         Ok(())
     }
 
@@ -358,6 +462,15 @@ impl VectorStore for MemoryStore {
                 format!("value {i} is not finite"),
             ));
         }
+        {
+            let rows = self.rows.read();
+            if rows.graph.is_some() {
+                return queries
+                    .par_chunks_exact(self.dim)
+                    .map(|q| self.search_in(&rows, q, k, candidates))
+                    .collect();
+            }
+        }
         match candidates {
             // A candidate list is short (an identify among a few): the
             // single-query kernel is already the fast path.
@@ -375,6 +488,31 @@ impl VectorStore for MemoryStore {
         }
         validate_vector(query, self.dim)?;
         let rows = self.rows.read();
+        self.search_in(&rows, query, k, candidates)
+    }
+}
+
+impl MemoryStore {
+    /// One checked query against locked rows: the HNSW graph when there is
+    /// one (unless a short candidate list makes the exact kernel cheaper),
+    /// else the compressed scan for a whole large store, else the `f32`
+    /// kernel.
+    fn search_in(
+        &self,
+        rows: &Rows,
+        query: &[f32],
+        k: usize,
+        candidates: Option<&[&str]>,
+    ) -> Result<Vec<Match>> {
+        if let Some(graph) = &rows.graph {
+            let few =
+                candidates.is_some_and(|c| c.len() <= EXACT_CANDIDATES.max(rows.ids.len() / 8));
+            if !few {
+                return Ok(to_matches(
+                    self.search_graph(rows, graph, query, k, candidates)?,
+                ));
+            }
+        }
         if candidates.is_none() && rows.ids.len() >= self.compressed_min_rows {
             if let Some(int8) = &rows.int8 {
                 return Ok(to_matches(self.search_compressed(&rows, int8, query, k)));
@@ -402,7 +540,155 @@ impl VectorStore for MemoryStore {
         }
         Ok(to_matches(top))
     }
+
+    /// The approximate path: usearch's filtered search admits only rows
+    /// that exist, are active and (with a candidate list) are among the
+    /// candidates, so a removed or disabled record is never returned; the
+    /// hits are rescored with the `f32` dot product of the stored rows.
+    fn search_graph<'a>(
+        &self,
+        rows: &'a Rows,
+        graph: &Graph,
+        query: &[f32],
+        k: usize,
+        candidates: Option<&[&str]>,
+    ) -> Result<TopK<'a>> {
+        let allowed: Option<Vec<u64>> = candidates.map(|ids| {
+            let mut bits = vec![0u64; rows.ids.len().div_ceil(64)];
+            for &s in ids.iter().filter_map(|id| rows.slot.get(*id)) {
+                bits[s / 64] |= 1 << (s % 64);
+            }
+            bits
+        });
+        let allow = |key: u64| -> bool {
+            graph.slot(key).is_some_and(|s| {
+                rows.is_active(s)
+                    && allowed
+                        .as_ref()
+                        .is_none_or(|b| b.get(s / 64).is_some_and(|w| w >> (s % 64) & 1 == 1))
+            })
+        };
+        let found = graph.hnsw.search(query, k, &allow, None)?;
+        let mut top = TopK::new(k);
+        let mut buf = Vec::new();
+        for (key, _) in found {
+            if let Some(s) = graph.slot(key) {
+                top.push(
+                    dot(query, rows.vectors.row(s, self.dim, &mut buf)),
+                    &rows.ids[s],
+                );
+            }
+        }
+        Ok(top)
+    }
+
+    /// Builds the graph once the store reaches the size the caller set.
+    fn maybe_build(&self, rows: &mut Rows) {
+        if let Some(options) = &self.options.hnsw {
+            if rows.graph.is_none()
+                && rows.graph_failed.is_none()
+                && !self.defer_graph
+                && rows.ids.len() >= options.min_records.max(1)
+            {
+                rows.build_graph(self.dim, options);
+            }
+        }
+    }
+
+    /// What the approximate index is doing.
+    ///
+    /// ```
+    /// use voiceprint_core::store::{HnswOptions, HnswState, IndexOptions, MemoryStore};
+    /// let hnsw = HnswOptions { min_records: 10_000, ..Default::default() };
+    /// let options = IndexOptions { hnsw: Some(hnsw), ..Default::default() };
+    /// let store = MemoryStore::with_options("demo", 8, options).unwrap();
+    /// assert!(matches!(store.hnsw_state(), HnswState::Waiting { min_records: 10_000 }));
+    /// ```
+    pub fn hnsw_state(&self) -> HnswState {
+        let Some(options) = &self.options.hnsw else {
+            return HnswState::Off;
+        };
+        let rows = self.rows.read();
+        match (&rows.graph, &rows.graph_failed) {
+            (Some(g), _) => HnswState::Ready {
+                records: g.len(),
+                memory_bytes: g.hnsw.memory_bytes(),
+                loaded_from_file: g.loaded,
+            },
+            (None, Some(reason)) => HnswState::Failed {
+                reason: reason.clone(),
+            },
+            (None, None) => HnswState::Waiting {
+                min_records: options.min_records,
+            },
+        }
+    }
+
+    /// Rebuilds the approximate index from the rows now, whatever the
+    /// store's size: after a failure, or to compact a graph that has seen
+    /// many removals. Blocks writers (not the caller's other searches
+    /// until the swap) for the build's duration.
+    pub fn rebuild_hnsw(&self) -> Result<()> {
+        let Some(options) = &self.options.hnsw else {
+            return Err(Error::invalid_argument(
+                "hnsw",
+                "this store has no HNSW index: give IndexOptions::hnsw when opening it",
+            ));
+        };
+        let mut rows = self.rows.write();
+        rows.build_graph(self.dim, options);
+        match &rows.graph_failed {
+            Some(reason) => Err(Error::Store {
+                detail: format!("HNSW build failed: {reason}"),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Saves the graph beside a durable store when it changed since it was
+    /// built, loaded or saved.
+    pub(crate) fn save_graph(&self, store: &std::path::Path, generation: u64) -> Result<()> {
+        let mut rows = self.rows.write();
+        let rows = &mut *rows;
+        match &mut rows.graph {
+            Some(g) if g.dirty => g.save(store, generation, &rows.ids),
+            _ => Ok(()),
+        }
+    }
+
+    /// Turns the graph on after a durable store loaded its rows: the saved
+    /// graph when it matches the store exactly, else a build.
+    pub(crate) fn attach_graph(&mut self, store: &std::path::Path, generation: u64) {
+        self.defer_graph = false;
+        let Some(options) = self.options.hnsw.clone() else {
+            return;
+        };
+        let mut rows = self.rows.write();
+        if rows.ids.len() < options.min_records.max(1) {
+            return;
+        }
+        let start = std::time::Instant::now();
+        match Graph::load(store, generation, self.dim, &options, &rows.slot) {
+            Ok(g) => {
+                tracing::info!(
+                    "HNSW index of {} records loaded in {:.2} s",
+                    g.len(),
+                    start.elapsed().as_secs_f64()
+                );
+                rows.graph = Some(g);
+            }
+            Err(why) => {
+                tracing::info!("HNSW index rebuilt: the saved one is not usable ({why})");
+                rows.build_graph(self.dim, &options);
+            }
+        }
+    }
 }
+
+/// Candidate lists up to this long (or an eighth of the store) are scored
+/// exactly even when there is a graph: filtered graph search loses recall
+/// when few nodes pass the filter, and scoring them all is cheap.
+const EXACT_CANDIDATES: usize = 16_384;
 
 fn to_matches(top: TopK<'_>) -> Vec<Match> {
     top.into_sorted()
@@ -646,7 +932,7 @@ mod tests {
                                  half in any::<bool>(),
                                  compressed in any::<bool>()) {
             let storage = if half { Storage::F16 } else { Storage::F32 };
-            let options = IndexOptions { storage, compressed_scan: compressed };
+            let options = IndexOptions { storage, compressed_scan: compressed, ..Default::default() };
             let mut s = MemoryStore::with_options("m", 4, options).unwrap();
             // Every full scan goes through the compressed first pass.
             s.compressed_min_rows = 0;
@@ -795,6 +1081,115 @@ mod tests {
         assert!(recall >= 0.99, "recall@10 {recall}");
         assert!(worst < 1e-3, "largest score change {worst}");
         assert!(half.vector_bytes() * 100 < exact.vector_bytes() * 65);
+    }
+
+    fn hnsw_options(min_records: usize) -> IndexOptions {
+        IndexOptions {
+            hnsw: Some(HnswOptions {
+                min_records,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn ids(hits: &[Match]) -> Vec<&str> {
+        hits.iter().map(|m| m.id.as_str()).collect()
+    }
+
+    /// The graph switches on at the size the caller set, finds what the
+    /// exact scan finds (recall), and never returns a removed, disabled or
+    /// non-candidate record; short candidate lists are scored exactly.
+    #[test]
+    fn hnsw_index_switches_on_and_respects_every_write() {
+        let (n, dim) = (6_000, 48);
+        let exact = random_store(n, dim, IndexOptions::default());
+        let approx = MemoryStore::with_options("m", dim, hnsw_options(n)).unwrap();
+        let mut all: Vec<Record> = exact
+            .list()
+            .unwrap()
+            .iter()
+            .map(|id| exact.get(id).unwrap().unwrap())
+            .collect();
+        let last = all.pop().unwrap();
+        approx.upsert_batch(all).unwrap();
+        assert!(matches!(approx.hnsw_state(), HnswState::Waiting { .. }));
+        approx.upsert(last).unwrap();
+        let HnswState::Ready {
+            records,
+            loaded_from_file,
+            memory_bytes,
+        } = approx.hnsw_state()
+        else {
+            panic!("graph not built: {:?}", approx.hnsw_state());
+        };
+        assert_eq!((records, loaded_from_file), (n, false));
+        assert!(memory_bytes > 0);
+
+        let queries = unit_vectors(100, dim, 123);
+        let (mut found, mut total) = (0, 0);
+        for q in &queries {
+            let want = exact.search(q, 10, None).unwrap();
+            let got = approx.search(q, 10, None).unwrap();
+            total += want.len();
+            found += want.iter().filter(|m| got.contains(m)).count();
+        }
+        let recall = found as f64 / total as f64;
+        assert!(recall >= 0.99, "recall@10 {recall}");
+        let batch = approx.search_batch(&queries.concat(), 10, None).unwrap();
+        for (q, b) in queries.iter().zip(&batch) {
+            assert_eq!(b, &approx.search(q, 10, None).unwrap());
+        }
+
+        // Removal, disabling and replacement show at once.
+        let q = &queries[0];
+        let top = approx.search(q, 3, None).unwrap();
+        assert!(approx.remove(&top[0].id).unwrap());
+        approx.set_status(&top[1].id, Status::Disabled).unwrap();
+        let after = approx.search(q, 10, None).unwrap();
+        assert!(!ids(&after).contains(&top[0].id.as_str()));
+        assert!(!ids(&after).contains(&top[1].id.as_str()));
+        let moved = approx.list().unwrap()[17].clone();
+        approx.upsert(rec(&moved, q.clone())).unwrap();
+        let hit = &approx.search(q, 1, None).unwrap()[0];
+        assert_eq!(hit.id, moved);
+        assert!((hit.score - dot(q, q)).abs() < 1e-5);
+
+        // Few candidates: exact; many: the filtered graph, only candidates.
+        let listed = approx.list().unwrap();
+        let few: Vec<&str> = listed.iter().take(50).map(String::as_str).collect();
+        assert_eq!(
+            approx.search(q, 5, Some(&few)).unwrap(),
+            exact_among(&approx, q, 5, &few)
+        );
+        let many: Vec<&str> = listed.iter().step_by(2).map(String::as_str).collect();
+        let got = approx.search(&queries[1], 10, Some(&many)).unwrap();
+        assert_eq!(got.len(), 10);
+        assert!(got.iter().all(|m| many.contains(&m.id.as_str())));
+        let want = exact_among(&approx, &queries[1], 10, &many);
+        let overlap = want.iter().filter(|m| got.contains(m)).count();
+        assert!(overlap >= 9, "filtered recall {overlap}/10");
+
+        approx.rebuild_hnsw().unwrap();
+        assert!(
+            matches!(approx.hnsw_state(), HnswState::Ready { records, .. } if records == n - 1)
+        );
+    }
+
+    /// The exact top-k among `ids`, by scoring each one.
+    fn exact_among(store: &MemoryStore, q: &[f32], k: usize, ids: &[&str]) -> Vec<Match> {
+        let mut all: Vec<Match> = ids
+            .iter()
+            .filter_map(|id| store.get(id).unwrap())
+            .filter(|r| r.meta.status == Status::Active)
+            .map(|r| Match {
+                score: dot(q, &r.vector),
+                id: r.id,
+            })
+            .collect();
+        all.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        all.truncate(k);
+        all
     }
 
     #[test]

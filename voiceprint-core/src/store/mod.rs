@@ -2,12 +2,15 @@
 //! searched by dot product. `MemoryStore` is the exact search kernel;
 //! `SqliteStore` makes it durable in one file.
 
+mod graph;
+mod hnsw;
 mod memory;
 mod record;
 mod scan;
 mod sqlite;
 mod topk;
 
+pub use hnsw::{HnswOptions, HnswQuantization};
 pub use memory::MemoryStore;
 pub use record::{validate_id, Match, Record, RecordMeta, Status};
 pub use sqlite::SqliteStore;
@@ -66,6 +69,11 @@ pub struct IndexOptions {
     /// per-row error bound picks the rows rescored from the stored values,
     /// so results are exactly the full scan's. On by default.
     pub compressed_scan: bool,
+    /// An approximate HNSW index, built once the store holds
+    /// [`HnswOptions::min_records`] records and then used by `search` and
+    /// `search_batch` (a short candidate list is still scored exactly).
+    /// Off (`None`) by default: every search is exact.
+    pub hnsw: Option<HnswOptions>,
 }
 
 impl Default for IndexOptions {
@@ -73,8 +81,36 @@ impl Default for IndexOptions {
         IndexOptions {
             storage: Storage::F32,
             compressed_scan: true,
+            hnsw: None,
         }
     }
+}
+
+/// What a store's approximate index is doing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HnswState {
+    /// No HNSW index was asked for: searches are exact.
+    Off,
+    /// Asked for; built once the store holds `min_records` records.
+    Waiting {
+        /// The size that switches it on.
+        min_records: usize,
+    },
+    /// In use.
+    Ready {
+        /// Records in the graph.
+        records: usize,
+        /// Memory the graph holds.
+        memory_bytes: usize,
+        /// Loaded from the file saved beside a durable store (not rebuilt).
+        loaded_from_file: bool,
+    },
+    /// A build or update failed; searches are exact until
+    /// [`MemoryStore::rebuild_hnsw`] succeeds.
+    Failed {
+        /// What failed.
+        reason: String,
+    },
 }
 
 /// A batch may not name one id twice: which of the two would win is not

@@ -1,4 +1,5 @@
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
@@ -39,6 +40,19 @@ pub struct SqliteStore {
     path: PathBuf,
     conn: Mutex<Connection>,
     index: MemoryStore,
+    /// Bumped by every write transaction (kept in the meta table), so a
+    /// graph saved beside the file can tell whether it is current.
+    generation: AtomicU64,
+}
+
+/// Bumps the store's generation inside a write transaction.
+fn bump_generation(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES ('generation', '1')
+         ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+        [],
+    )
+    .map(|_| ())
 }
 
 fn store_err(path: &Path, e: impl std::fmt::Display) -> Error {
@@ -193,7 +207,16 @@ impl SqliteStore {
         }
         let model_id = get("model_id")?;
         let dim: usize = get("dim")?.parse().map_err(|e| store_err(path, e))?;
-        let index = MemoryStore::with_options(model_id, dim, options)?;
+        let generation: u64 = conn
+            .query_row("SELECT value FROM meta WHERE key = 'generation'", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()
+            .map_err(|e| store_err(path, e))?
+            .map_or(Ok(0), |v| v.parse::<u64>())
+            .map_err(|e| store_err(path, format!("bad generation: {e}")))?;
+        let mut index = MemoryStore::with_options(model_id, dim, options)?;
+        index.defer_graph(true);
         {
             let mut stmt = conn
                 .prepare("SELECT id, vector, status, created_at_ms, updated_at_ms, enrollment_count, labels FROM records")
@@ -255,10 +278,12 @@ impl SqliteStore {
             // no chunk repeats one).
             index.upsert_batch(loaded)?;
         }
+        index.attach_graph(path, generation);
         Ok(SqliteStore {
             path: path.to_path_buf(),
             conn: Mutex::new(conn),
             index,
+            generation: AtomicU64::new(generation),
         })
     }
 
@@ -268,8 +293,11 @@ impl SqliteStore {
     ) -> Result<T> {
         let mut conn = self.conn.lock();
         let tx = conn.transaction().map_err(|e| store_err(&self.path, e))?;
-        let out = f(&tx).map_err(|e| store_err(&self.path, e))?;
+        let out = f(&tx)
+            .and_then(|out| bump_generation(&tx).map(|_| out))
+            .map_err(|e| store_err(&self.path, e))?;
         tx.commit().map_err(|e| store_err(&self.path, e))?;
+        self.generation.fetch_add(1, Ordering::SeqCst);
         Ok(out)
     }
 }
@@ -309,7 +337,9 @@ impl VectorStore for SqliteStore {
             ],
         )
         .map_err(|e| store_err(&self.path, e))?;
+        bump_generation(&tx).map_err(|e| store_err(&self.path, e))?;
         tx.commit().map_err(|e| store_err(&self.path, e))?;
+        self.generation.fetch_add(1, Ordering::SeqCst);
         self.index.upsert(record)
     }
 
@@ -342,7 +372,9 @@ impl VectorStore for SqliteStore {
                 .map_err(|e| store_err(&self.path, e))?;
             }
         }
+        bump_generation(&tx).map_err(|e| store_err(&self.path, e))?;
         tx.commit().map_err(|e| store_err(&self.path, e))?;
+        self.generation.fetch_add(1, Ordering::SeqCst);
         // Checked above, so the index takes the batch whole.
         self.index.upsert_batch(records)
     }
@@ -389,15 +421,36 @@ impl VectorStore for SqliteStore {
         self.index.search_batch(queries, k, candidates)
     }
 
+    /// Checkpoints the WAL into the file and saves the HNSW graph beside
+    /// it (`<file>.hnsw` and `<file>.hnsw.keys`) when it changed.
     fn flush(&self) -> Result<()> {
         let conn = self.conn.lock();
         conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
-            .map_err(|e| store_err(&self.path, e))
+            .map_err(|e| store_err(&self.path, e))?;
+        // Under the connection lock: no write can slip between the
+        // generation read and the save.
+        self.index
+            .save_graph(&self.path, self.generation.load(Ordering::SeqCst))
+    }
+}
+
+impl Drop for SqliteStore {
+    /// Saves a changed HNSW graph so the next open loads it instead of
+    /// rebuilding; a failure only costs that rebuild.
+    fn drop(&mut self) {
+        let _conn = self.conn.lock();
+        if let Err(e) = self
+            .index
+            .save_graph(&self.path, self.generation.load(Ordering::SeqCst))
+        {
+            tracing::warn!("HNSW index not saved (the next open rebuilds it): {e}");
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::graph::Graph;
     use super::*;
 
     fn rec(id: &str, v: Vec<f32>) -> Record {
@@ -558,6 +611,113 @@ mod tests {
             SqliteStore::open(dir.path().join("missing.db")),
             Err(Error::Io { .. })
         ));
+    }
+
+    fn random_records(n: usize, dim: usize, seed: u64) -> Vec<Record> {
+        let mut s = seed | 1;
+        (0..n)
+            .map(|i| {
+                let mut v: Vec<f32> = (0..dim)
+                    .map(|_| {
+                        s ^= s << 13;
+                        s ^= s >> 7;
+                        s ^= s << 17;
+                        (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+                    })
+                    .collect();
+                let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                v.iter_mut().for_each(|x| *x /= norm);
+                rec(&format!("s{seed}-{i:05}"), v)
+            })
+            .collect()
+    }
+
+    fn hnsw_state(store: &SqliteStore) -> super::super::HnswState {
+        store.index().hnsw_state()
+    }
+
+    /// The graph is saved beside the file and loaded on the next open when
+    /// nothing changed; after writes that were never saved (a crash), or
+    /// with a damaged graph file, the open rebuilds it from the rows.
+    #[test]
+    fn the_hnsw_graph_is_saved_beside_the_file_and_checked_on_open() {
+        use super::super::{HnswOptions, HnswState};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let dim = 32;
+        let options = IndexOptions {
+            hnsw: Some(HnswOptions {
+                min_records: 500,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let open = || SqliteStore::create_or_open_with(&path, "m", dim, options.clone()).unwrap();
+        let q = random_records(1, dim, 99).remove(0).vector;
+        let before = {
+            let store = open();
+            store.upsert_batch(random_records(1000, dim, 1)).unwrap();
+            assert!(matches!(
+                hnsw_state(&store),
+                HnswState::Ready {
+                    records: 1000,
+                    loaded_from_file: false,
+                    ..
+                }
+            ));
+            store.search(&q, 10, None).unwrap()
+        };
+        let (graph, keys) = Graph::paths(&path);
+        assert!(graph.is_file() && keys.is_file());
+
+        // Unchanged: loaded, same answers.
+        let store = open();
+        assert!(matches!(
+            hnsw_state(&store),
+            HnswState::Ready {
+                records: 1000,
+                loaded_from_file: true,
+                ..
+            }
+        ));
+        assert_eq!(store.search(&q, 10, None).unwrap(), before);
+
+        // A write, then a "crash": the saved graph is a generation behind.
+        let mut extra = random_records(1, dim, 7).remove(0);
+        extra.vector = q.clone();
+        store.upsert(extra).unwrap();
+        store.remove(&before[0].id).unwrap();
+        std::mem::forget(store);
+        let store = open();
+        assert!(matches!(
+            hnsw_state(&store),
+            HnswState::Ready {
+                records: 1000,
+                loaded_from_file: false,
+                ..
+            }
+        ));
+        let hits = store.search(&q, 10, None).unwrap();
+        assert_eq!(hits[0].id, "s7-00000");
+        assert!(hits.iter().all(|m| m.id != before[0].id));
+        drop(store);
+
+        // A damaged graph file: rebuilt, not trusted, no error.
+        let len = std::fs::metadata(&graph).unwrap().len();
+        let mut bytes = std::fs::read(&graph).unwrap();
+        let mid = bytes.len() / 2;
+        bytes[mid..].iter_mut().for_each(|b| *b = !*b);
+        std::fs::write(&graph, &bytes).unwrap();
+        assert_eq!(std::fs::metadata(&graph).unwrap().len(), len);
+        let store = open();
+        assert!(matches!(
+            hnsw_state(&store),
+            HnswState::Ready {
+                loaded_from_file: false,
+                ..
+            }
+        ));
+        assert_eq!(store.search(&q, 1, None).unwrap()[0].id, "s7-00000");
     }
 
     #[test]

@@ -56,6 +56,7 @@ from ._voiceprint import (  # noqa: F401
     SpeakerEncoder,
     SpeakerInfo,
     SpeakerNotFoundError,
+    HnswOptions,
     Store,
     StoreError,
     UnsupportedFormatError,
