@@ -632,7 +632,7 @@ impl MemoryStore {
         let Some(options) = &self.options.hnsw else {
             return Err(Error::invalid_argument(
                 "hnsw",
-                "this store has no HNSW index: give IndexOptions::hnsw when opening it",
+                "this store has no HNSW index: open or create it with HNSW options (Rust IndexOptions::hnsw, Python hnsw=, C vp_index_options.hnsw_enabled)",
             ));
         };
         let mut rows = self.rows.write();
