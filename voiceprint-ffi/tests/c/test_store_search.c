@@ -165,7 +165,7 @@ static void test_options_default(void) {
   CHECK(o.hnsw_min_records == 50000);
   CHECK(o.hnsw_connectivity == 16);
   CHECK(o.hnsw_expansion_add == 128);
-  CHECK(o.hnsw_expansion_search == 64);
+  CHECK(o.hnsw_expansion_search == 128);
   CHECK(o.hnsw_quantization == VP_HNSW_QUANTIZATION_F32);
 }
 
