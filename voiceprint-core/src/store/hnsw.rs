@@ -15,10 +15,6 @@
 //! sizes and neighbour ids in its file: a truncated or damaged file is an
 //! [`Error::Store`], never a crash.
 
-// The stores' use of the index is being integrated separately; until it
-// lands, only the tests call into it.
-#![cfg_attr(not(test), allow(dead_code))]
-
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
