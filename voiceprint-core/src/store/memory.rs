@@ -66,15 +66,13 @@ impl Matrix {
 
     /// Moves the last row into row `i` and drops the last.
     fn swap_remove(&mut self, i: usize, dim: usize, last: usize) {
+        fn move_last<T: Copy>(m: &mut Vec<T>, i: usize, dim: usize, last: usize) {
+            m.copy_within(last * dim..(last + 1) * dim, i * dim);
+            m.truncate(last * dim);
+        }
         match self {
-            Matrix::F32(m) => {
-                m.copy_within(last * dim..(last + 1) * dim, i * dim);
-                m.truncate(last * dim);
-            }
-            Matrix::F16(m) => {
-                m.copy_within(last * dim..(last + 1) * dim, i * dim);
-                m.truncate(last * dim);
-            }
+            Matrix::F32(m) => move_last(m, i, dim, last),
+            Matrix::F16(m) => move_last(m, i, dim, last),
         }
     }
 
