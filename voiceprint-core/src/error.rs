@@ -202,6 +202,66 @@ pub enum Error {
     /// Long work (a diarization) was stopped by its progress callback.
     #[error("cancelled by the caller's progress callback")]
     Cancelled,
+
+    /// An encrypted store was opened with a key that is not its key: the
+    /// key check value in its binding row does not match, so nothing was read.
+    #[error("wrong key for the encrypted store {store}: pass the key (or passphrase) it was created or last rekeyed with")]
+    WrongKey {
+        /// The store (file path or server/table).
+        store: String,
+    },
+
+    /// A key was given for a store that keeps vectors in plain text, or no
+    /// key for an encrypted one.
+    #[error("{store}: {detail}")]
+    EncryptionMismatch {
+        /// The store.
+        store: String,
+        /// Which way round, and what to do.
+        detail: String,
+    },
+
+    /// A stored record fails its integrity check (tampered, truncated, or
+    /// copied from another id or model).
+    #[error("record `{id}` in {store} is corrupt: {detail}; restore it from a backup, or remove it and enrol again")]
+    CorruptRecord {
+        /// The store.
+        store: String,
+        /// The record's id.
+        id: String,
+        /// What failed.
+        detail: String,
+    },
+
+    /// The database server cannot be reached (down, wrong host or port,
+    /// timed out).
+    #[error("cannot reach the database server {server}: {detail}; check that it is running and that the URL's host and port are right")]
+    StoreUnreachable {
+        /// Host and port, never the password.
+        server: String,
+        /// The driver's message.
+        detail: String,
+    },
+
+    /// The database server refused the login.
+    #[error("the database server {server} refused the login: {detail}; check the user name and password in the URL and the server's pg_hba.conf")]
+    StoreAuth {
+        /// Host and port, never the password.
+        server: String,
+        /// The driver's message.
+        detail: String,
+    },
+
+    /// The store's schema was written by a newer voiceprint.
+    #[error("{store} has schema version {found}; this voiceprint understands up to {supported}: upgrade voiceprint on this node (never downgrade a shared store)")]
+    SchemaTooNew {
+        /// The store.
+        store: String,
+        /// Version found.
+        found: i64,
+        /// Newest version this build knows.
+        supported: i64,
+    },
 }
 
 /// The kind of an [`Error`], without its payload: what bindings map to a C
@@ -253,6 +313,18 @@ pub enum ErrorKind {
     Malformed,
     /// See [`Error::Cancelled`].
     Cancelled,
+    /// See [`Error::WrongKey`].
+    WrongKey,
+    /// See [`Error::EncryptionMismatch`].
+    EncryptionMismatch,
+    /// See [`Error::CorruptRecord`].
+    CorruptRecord,
+    /// See [`Error::StoreUnreachable`].
+    StoreUnreachable,
+    /// See [`Error::StoreAuth`].
+    StoreAuth,
+    /// See [`Error::SchemaTooNew`].
+    SchemaTooNew,
 }
 
 impl Error {
@@ -281,6 +353,12 @@ impl Error {
             Error::Store { .. } => ErrorKind::Store,
             Error::Malformed { .. } => ErrorKind::Malformed,
             Error::Cancelled => ErrorKind::Cancelled,
+            Error::WrongKey { .. } => ErrorKind::WrongKey,
+            Error::EncryptionMismatch { .. } => ErrorKind::EncryptionMismatch,
+            Error::CorruptRecord { .. } => ErrorKind::CorruptRecord,
+            Error::StoreUnreachable { .. } => ErrorKind::StoreUnreachable,
+            Error::StoreAuth { .. } => ErrorKind::StoreAuth,
+            Error::SchemaTooNew { .. } => ErrorKind::SchemaTooNew,
         }
     }
 

@@ -62,6 +62,18 @@ pub enum vp_status {
     Malformed = 21,
     /// Long work was stopped by its progress callback (it returned false).
     Cancelled = 22,
+    /// An encrypted store opened with a key that is not its key.
+    WrongKey = 23,
+    /// A key given for a plain store, or none for an encrypted one.
+    EncryptionMismatch = 24,
+    /// A stored record fails its integrity check (tampered or copied); the message names its id.
+    CorruptRecord = 25,
+    /// The database server cannot be reached (down, wrong host or port, timed out).
+    StoreUnreachable = 26,
+    /// The database server refused the login.
+    StoreAuth = 27,
+    /// The store was written by a newer voiceprint; upgrade this one.
+    SchemaTooNew = 28,
     /// A required pointer argument was NULL.
     NullPointer = 100,
     /// A string argument was not valid UTF-8.
@@ -99,6 +111,12 @@ impl From<ErrorKind> for vp_status {
             ErrorKind::Store => vp_status::Store,
             ErrorKind::Malformed => vp_status::Malformed,
             ErrorKind::Cancelled => vp_status::Cancelled,
+            ErrorKind::WrongKey => vp_status::WrongKey,
+            ErrorKind::EncryptionMismatch => vp_status::EncryptionMismatch,
+            ErrorKind::CorruptRecord => vp_status::CorruptRecord,
+            ErrorKind::StoreUnreachable => vp_status::StoreUnreachable,
+            ErrorKind::StoreAuth => vp_status::StoreAuth,
+            ErrorKind::SchemaTooNew => vp_status::SchemaTooNew,
             // `ErrorKind` is non-exhaustive: a kind added to core before
             // this table learns it still reaches C as an error, with its message.
             _ => vp_status::Unknown,
@@ -108,7 +126,7 @@ impl From<ErrorKind> for vp_status {
 
 impl vp_status {
     /// Every status, for tests and for `vp_status_name`.
-    pub(crate) const ALL: [vp_status; 27] = [
+    pub(crate) const ALL: [vp_status; 33] = [
         vp_status::Ok,
         vp_status::Io,
         vp_status::UnsupportedFormat,
@@ -132,6 +150,12 @@ impl vp_status {
         vp_status::Store,
         vp_status::Malformed,
         vp_status::Cancelled,
+        vp_status::WrongKey,
+        vp_status::EncryptionMismatch,
+        vp_status::CorruptRecord,
+        vp_status::StoreUnreachable,
+        vp_status::StoreAuth,
+        vp_status::SchemaTooNew,
         vp_status::NullPointer,
         vp_status::InvalidUtf8,
         vp_status::Panic,
@@ -164,6 +188,12 @@ impl vp_status {
             vp_status::Store => b"VP_STATUS_STORE\0",
             vp_status::Malformed => b"VP_STATUS_MALFORMED\0",
             vp_status::Cancelled => b"VP_STATUS_CANCELLED\0",
+            vp_status::WrongKey => b"VP_STATUS_WRONG_KEY\0",
+            vp_status::EncryptionMismatch => b"VP_STATUS_ENCRYPTION_MISMATCH\0",
+            vp_status::CorruptRecord => b"VP_STATUS_CORRUPT_RECORD\0",
+            vp_status::StoreUnreachable => b"VP_STATUS_STORE_UNREACHABLE\0",
+            vp_status::StoreAuth => b"VP_STATUS_STORE_AUTH\0",
+            vp_status::SchemaTooNew => b"VP_STATUS_SCHEMA_TOO_NEW\0",
             vp_status::NullPointer => b"VP_STATUS_NULL_POINTER\0",
             vp_status::InvalidUtf8 => b"VP_STATUS_INVALID_UTF8\0",
             vp_status::Panic => b"VP_STATUS_PANIC\0",
@@ -226,6 +256,12 @@ mod tests {
             ErrorKind::Store,
             ErrorKind::Malformed,
             ErrorKind::Cancelled,
+            ErrorKind::WrongKey,
+            ErrorKind::EncryptionMismatch,
+            ErrorKind::CorruptRecord,
+            ErrorKind::StoreUnreachable,
+            ErrorKind::StoreAuth,
+            ErrorKind::SchemaTooNew,
         ];
         let codes: HashSet<vp_status> = kinds.iter().map(|k| vp_status::from(*k)).collect();
         assert_eq!(codes.len(), kinds.len());

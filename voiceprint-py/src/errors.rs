@@ -144,6 +144,43 @@ create_exception!(
     "Long work (a diarization) was stopped by its progress callback."
 );
 
+create_exception!(
+    voiceprint,
+    WrongKeyError,
+    StoreError,
+    "An encrypted store opened with a key that is not its key."
+);
+create_exception!(
+    voiceprint,
+    EncryptionMismatchError,
+    StoreError,
+    "A key given for a plain store, or none for an encrypted one."
+);
+create_exception!(
+    voiceprint,
+    CorruptRecordError,
+    StoreError,
+    "A stored record fails its integrity check; the message names its id."
+);
+create_exception!(
+    voiceprint,
+    StoreUnreachableError,
+    StoreError,
+    "The database server cannot be reached."
+);
+create_exception!(
+    voiceprint,
+    StoreAuthError,
+    StoreError,
+    "The database server refused the login."
+);
+create_exception!(
+    voiceprint,
+    SchemaTooNewError,
+    StoreError,
+    "The store was written by a newer voiceprint."
+);
+
 /// Converts a core error into the matching Python exception, keeping its message.
 pub fn to_py(e: Error) -> PyErr {
     let msg = e.to_string();
@@ -170,6 +207,12 @@ pub fn to_py(e: Error) -> PyErr {
         ErrorKind::Store => StoreError::new_err(msg),
         ErrorKind::Malformed => MalformedInputError::new_err(msg),
         ErrorKind::Cancelled => CancelledError::new_err(msg),
+        ErrorKind::WrongKey => WrongKeyError::new_err(msg),
+        ErrorKind::EncryptionMismatch => EncryptionMismatchError::new_err(msg),
+        ErrorKind::CorruptRecord => CorruptRecordError::new_err(msg),
+        ErrorKind::StoreUnreachable => StoreUnreachableError::new_err(msg),
+        ErrorKind::StoreAuth => StoreAuthError::new_err(msg),
+        ErrorKind::SchemaTooNew => SchemaTooNewError::new_err(msg),
         _ => VoiceprintError::new_err(msg),
     }
 }
@@ -235,5 +278,11 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("StoreError", py.get_type::<StoreError>())?;
     m.add("MalformedInputError", py.get_type::<MalformedInputError>())?;
     m.add("CancelledError", py.get_type::<CancelledError>())?;
+    m.add("WrongKeyError", py.get_type::<WrongKeyError>())?;
+    m.add("EncryptionMismatchError", py.get_type::<EncryptionMismatchError>())?;
+    m.add("CorruptRecordError", py.get_type::<CorruptRecordError>())?;
+    m.add("StoreUnreachableError", py.get_type::<StoreUnreachableError>())?;
+    m.add("StoreAuthError", py.get_type::<StoreAuthError>())?;
+    m.add("SchemaTooNewError", py.get_type::<SchemaTooNewError>())?;
     Ok(())
 }

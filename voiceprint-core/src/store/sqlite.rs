@@ -200,10 +200,11 @@ impl SqliteStore {
             .parse()
             .map_err(|e| store_err(path, e))?;
         if version > SCHEMA_VERSION {
-            return Err(store_err(
-                path,
-                format!("store schema version {version} is newer than this library's ({SCHEMA_VERSION}); upgrade voiceprint"),
-            ));
+            return Err(Error::SchemaTooNew {
+                store: path.display().to_string(),
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
         }
         let model_id = get("model_id")?;
         let dim: usize = get("dim")?.parse().map_err(|e| store_err(path, e))?;
