@@ -279,9 +279,15 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MalformedInputError", py.get_type::<MalformedInputError>())?;
     m.add("CancelledError", py.get_type::<CancelledError>())?;
     m.add("WrongKeyError", py.get_type::<WrongKeyError>())?;
-    m.add("EncryptionMismatchError", py.get_type::<EncryptionMismatchError>())?;
+    m.add(
+        "EncryptionMismatchError",
+        py.get_type::<EncryptionMismatchError>(),
+    )?;
     m.add("CorruptRecordError", py.get_type::<CorruptRecordError>())?;
-    m.add("StoreUnreachableError", py.get_type::<StoreUnreachableError>())?;
+    m.add(
+        "StoreUnreachableError",
+        py.get_type::<StoreUnreachableError>(),
+    )?;
     m.add("StoreAuthError", py.get_type::<StoreAuthError>())?;
     m.add("SchemaTooNewError", py.get_type::<SchemaTooNewError>())?;
     Ok(())

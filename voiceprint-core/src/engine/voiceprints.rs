@@ -1,6 +1,5 @@
 use std::sync::Arc;
 
-use parking_lot::Mutex;
 use rayon::prelude::*;
 
 use super::binding::{check_store_binding, now_ms};
@@ -94,7 +93,6 @@ pub struct Voiceprints {
     encoder: Arc<dyn SpeakerEncoder>,
     store: Arc<dyn VectorStore>,
     config: VoiceprintsConfig,
-    enroll_lock: Mutex<()>,
 }
 
 impl std::fmt::Debug for Voiceprints {
@@ -139,7 +137,6 @@ impl Voiceprints {
             encoder,
             store,
             config,
-            enroll_lock: Mutex::new(()),
         })
     }
 
@@ -211,43 +208,46 @@ impl Voiceprints {
         for e in embeddings {
             self.check_embedding(e)?;
         }
-        let _guard = self.enroll_lock.lock();
-        let existing = self.store.get(id)?;
-        let now = now_ms();
         let added = u32::try_from(embeddings.len()).unwrap_or(u32::MAX);
-        let mut items: Vec<(&[f32], f32)> = embeddings
-            .iter()
-            .map(|e| (e.vector.as_slice(), 1.0))
-            .collect();
-        let (meta, updated) = match &existing {
-            Some(rec) => {
-                items.push((
-                    rec.vector.as_slice(),
-                    rec.meta.enrollment_count.max(1) as f32,
-                ));
-                let mut meta = rec.meta.clone();
-                meta.enrollment_count = meta.enrollment_count.saturating_add(added);
-                meta.updated_at_ms = now;
-                (meta, true)
-            }
-            None => (
-                RecordMeta {
+        let model_id: Arc<str> = Arc::from(self.encoder.model_id());
+        let mut updated = false;
+        // One atomic read-modify-write in the store: two enrolments of the
+        // same speaker, in this process or on another node sharing the
+        // store, never average over the same old voiceprint.
+        let written = self.store.update(id, &mut |existing| {
+            let now = now_ms();
+            let mut items: Vec<(&[f32], f32)> = embeddings
+                .iter()
+                .map(|e| (e.vector.as_slice(), 1.0))
+                .collect();
+            let meta = match &existing {
+                Some(rec) => {
+                    items.push((
+                        rec.vector.as_slice(),
+                        rec.meta.enrollment_count.max(1) as f32,
+                    ));
+                    let mut meta = rec.meta.clone();
+                    meta.enrollment_count = meta.enrollment_count.saturating_add(added);
+                    meta.updated_at_ms = now;
+                    meta
+                }
+                None => RecordMeta {
                     status: Status::Active,
                     created_at_ms: now,
                     updated_at_ms: now,
                     enrollment_count: added,
                     labels: Default::default(),
                 },
-                false,
-            ),
-        };
-        let mean = Embedding::mean(&items, Arc::from(self.encoder.model_id()))?;
-        let count = meta.enrollment_count;
-        self.store.upsert(Record {
-            id: id.to_string(),
-            vector: mean.vector,
-            meta,
+            };
+            updated = existing.is_some();
+            let mean = Embedding::mean(&items, model_id.clone())?;
+            Ok(Record {
+                id: id.to_string(),
+                vector: mean.vector,
+                meta,
+            })
         })?;
+        let count = written.meta.enrollment_count;
         Ok(EnrollOutcome {
             id: id.to_string(),
             enrollment_count: count,
@@ -364,7 +364,6 @@ impl Voiceprints {
 
     /// Removes a speaker; `true` when it existed.
     pub fn remove(&self, id: &str) -> Result<bool> {
-        let _guard = self.enroll_lock.lock();
         self.store.remove(id)
     }
 
@@ -384,7 +383,6 @@ impl Voiceprints {
 
     /// Enables or disables a voiceprint; a disabled one is never matched.
     pub fn set_status(&self, id: &str, status: Status) -> Result<()> {
-        let _guard = self.enroll_lock.lock();
         self.store.set_status(id, status)
     }
 

@@ -408,6 +408,27 @@ impl VectorStore for MemoryStore {
         Ok(())
     }
 
+    fn update(
+        &self,
+        id: &str,
+        change: &mut dyn FnMut(Option<Record>) -> Result<Record>,
+    ) -> Result<Record> {
+        let mut rows = self.rows.write();
+        let rows = &mut *rows;
+        let mut buf = Vec::new();
+        let current = rows.slot.get(id).map(|&i| Record {
+            id: id.to_string(),
+            vector: rows.vectors.row(i, self.dim, &mut buf).to_vec(),
+            meta: rows.meta[i].clone(),
+        });
+        let record = change(current)?;
+        super::check_updated_id(id, &record)?;
+        self.check(&record)?;
+        rows.put(record.clone(), self.dim);
+        self.maybe_build(rows);
+        Ok(record)
+    }
+
     fn get(&self, id: &str) -> Result<Option<Record>> {
         let rows = self.rows.read();
         let mut buf = Vec::new();
@@ -656,6 +677,14 @@ impl MemoryStore {
 
     /// Turns the graph on after a durable store loaded its rows: the saved
     /// graph when it matches the store exactly, else a build.
+    /// Ends a bulk load begun with `defer_graph(true)` where no graph was
+    /// saved (the PostgreSQL store): builds the graph once, when due.
+    pub(crate) fn build_deferred_graph(&mut self) {
+        self.defer_graph = false;
+        let mut rows = self.rows.write();
+        self.maybe_build(&mut rows);
+    }
+
     pub(crate) fn attach_graph(&mut self, store: &std::path::Path, generation: u64) {
         self.defer_graph = false;
         let Some(options) = self.options.hnsw.clone() else {

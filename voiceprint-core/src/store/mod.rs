@@ -1,10 +1,13 @@
 //! Vector stores: records of (id, unit vector, metadata) bound to one model,
 //! searched by dot product. `MemoryStore` is the exact search kernel;
-//! `SqliteStore` makes it durable in one file.
+//! `SqliteStore` makes it durable in one file; `PostgresStore` (feature
+//! `postgres`) shares it between processes through one database.
 
 mod graph;
 mod hnsw;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod record;
 mod scan;
 mod sqlite;
@@ -14,6 +17,8 @@ mod topk;
 
 pub use hnsw::{HnswOptions, HnswQuantization};
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresOptions, PostgresStore, SyncStatus};
 pub use record::{validate_id, Match, Record, RecordMeta, Status};
 pub use sqlite::SqliteStore;
 
@@ -130,6 +135,20 @@ pub(crate) fn check_distinct_ids(records: &[Record]) -> Result<()> {
     Ok(())
 }
 
+/// The record an [`VectorStore::update`] change returned must keep its id.
+pub(crate) fn check_updated_id(id: &str, record: &Record) -> Result<()> {
+    if record.id != id {
+        return Err(Error::invalid_argument(
+            "change",
+            format!(
+                "the update of {id:?} returned a record with id {:?}; keep the id",
+                record.id
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a batch of row-major queries: at least one, whole rows of `dim`.
 pub(crate) fn check_queries(queries: &[f32], dim: usize) -> Result<()> {
     if queries.is_empty() || dim == 0 || !queries.len().is_multiple_of(dim) {
@@ -173,6 +192,33 @@ pub trait VectorStore: Send + Sync {
         check_distinct_ids(&records)?;
         records.into_iter().try_for_each(|r| self.upsert(r))
     }
+    /// Reads, changes and writes one record atomically: `change` gets the
+    /// stored record (`None` when there is none) and returns the record to
+    /// store under `id`. No other write to the store (from this process or,
+    /// for a shared store, from another node) comes between the read and
+    /// the write, so read-modify-write work such as re-enrolment never loses
+    /// an update. Returns the record written. An error from `change` is
+    /// returned and nothing is written. Shared stores may call `change`
+    /// again after a conflict, so it should not have side effects.
+    ///
+    /// ```
+    /// use voiceprint_core::store::{MemoryStore, Record, VectorStore};
+    /// let store = MemoryStore::new("m", 2);
+    /// for _ in 0..3 {
+    ///     store.update("a", &mut |old| {
+    ///         let mut r = old.unwrap_or(Record { id: "a".into(), vector: vec![1.0, 0.0], meta: Default::default() });
+    ///         r.meta.enrollment_count += 1;
+    ///         Ok(r)
+    ///     })?;
+    /// }
+    /// assert_eq!(store.get("a")?.unwrap().meta.enrollment_count, 3);
+    /// # Ok::<(), voiceprint_core::Error>(())
+    /// ```
+    fn update(
+        &self,
+        id: &str,
+        change: &mut dyn FnMut(Option<Record>) -> Result<Record>,
+    ) -> Result<Record>;
     /// The record with this id, if any.
     fn get(&self, id: &str) -> Result<Option<Record>>;
     /// Removes a record; `true` when it existed.

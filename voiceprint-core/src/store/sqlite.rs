@@ -288,6 +288,34 @@ impl SqliteStore {
         })
     }
 
+    /// One upsert with the connection lock held (`upsert` and `update`):
+    /// the lock is held across the file and index writes, so both apply
+    /// writes in the same order.
+    fn upsert_locked(&self, conn: &mut Connection, record: Record) -> Result<()> {
+        self.index.check(&record)?;
+        let blob: Vec<u8> = record.vector.iter().flat_map(|x| x.to_le_bytes()).collect();
+        let labels = serde_json::to_string(&record.meta.labels)
+            .map_err(|e| Error::invalid_argument("labels", e.to_string()))?;
+        let tx = conn.transaction().map_err(|e| store_err(&self.path, e))?;
+        tx.execute(
+            UPSERT_SQL,
+            params![
+                record.id,
+                blob,
+                (record.meta.status == Status::Disabled) as i64,
+                record.meta.created_at_ms,
+                record.meta.updated_at_ms,
+                record.meta.enrollment_count as i64,
+                labels
+            ],
+        )
+        .map_err(|e| store_err(&self.path, e))?;
+        bump_generation(&tx).map_err(|e| store_err(&self.path, e))?;
+        tx.commit().map_err(|e| store_err(&self.path, e))?;
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.index.upsert(record)
+    }
+
     fn write<T>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
@@ -317,31 +345,21 @@ impl VectorStore for SqliteStore {
     }
 
     fn upsert(&self, record: Record) -> Result<()> {
-        self.index.check(&record)?;
-        let blob: Vec<u8> = record.vector.iter().flat_map(|x| x.to_le_bytes()).collect();
-        let labels = serde_json::to_string(&record.meta.labels)
-            .map_err(|e| Error::invalid_argument("labels", e.to_string()))?;
-        // The connection lock is held across both writes so the file and the
-        // index apply writes in the same order.
+        self.upsert_locked(&mut self.conn.lock(), record)
+    }
+
+    fn update(
+        &self,
+        id: &str,
+        change: &mut dyn FnMut(Option<Record>) -> Result<Record>,
+    ) -> Result<Record> {
+        // Every write holds the connection lock, so the index is current
+        // while it is held.
         let mut conn = self.conn.lock();
-        let tx = conn.transaction().map_err(|e| store_err(&self.path, e))?;
-        tx.execute(
-            UPSERT_SQL,
-            params![
-                record.id,
-                blob,
-                (record.meta.status == Status::Disabled) as i64,
-                record.meta.created_at_ms,
-                record.meta.updated_at_ms,
-                record.meta.enrollment_count as i64,
-                labels
-            ],
-        )
-        .map_err(|e| store_err(&self.path, e))?;
-        bump_generation(&tx).map_err(|e| store_err(&self.path, e))?;
-        tx.commit().map_err(|e| store_err(&self.path, e))?;
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        self.index.upsert(record)
+        let record = change(self.index.get(id)?)?;
+        super::check_updated_id(id, &record)?;
+        self.upsert_locked(&mut conn, record.clone())?;
+        Ok(record)
     }
 
     fn upsert_batch(&self, records: Vec<Record>) -> Result<()> {
