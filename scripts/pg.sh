@@ -43,8 +43,6 @@ install() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends postgresql >/dev/null
-  # The package's own cluster is not used; stop it if the package started one.
-  command -v pg_ctlcluster >/dev/null && pg_ctlcluster --help >/dev/null 2>&1 || true
   bindir >/dev/null || { echo "postgresql installed but no initdb found" >&2; exit 1; }
 }
 

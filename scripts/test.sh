@@ -11,6 +11,18 @@ cd "$root"
 
 scripts/setup.sh
 
+# A throwaway PostgreSQL server for the shared-store tests (skipped, with a
+# message, where none can be started outside CI; CI must run them).
+if VOICEPRINT_TEST_PG_URL="$(scripts/pg.sh start)"; then
+  export VOICEPRINT_TEST_PG_URL
+  trap 'scripts/pg.sh stop || true' EXIT
+elif [[ -n "${CI:-}" ]]; then
+  echo "CI needs a PostgreSQL server: scripts/pg.sh start failed" >&2
+  exit 1
+else
+  echo "no PostgreSQL server (scripts/pg.sh install): its tests will be skipped" >&2
+fi
+
 echo "== cargo fmt --check"
 cargo fmt --all --check
 echo "== cargo clippy (all targets, -D warnings)"

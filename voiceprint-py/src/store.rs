@@ -4,7 +4,9 @@ use std::sync::Arc;
 use numpy::{AllowTypeChange, PyArray1, PyArrayLikeDyn};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use voiceprint_core::store::{HnswOptions as CoreHnswOptions, HnswQuantization, HnswState};
+use voiceprint_core::store::{
+    HnswOptions as CoreHnswOptions, HnswQuantization, HnswState, PostgresOptions, PostgresStore,
+};
 use voiceprint_core::{
     IndexOptions, MemoryStore, Record, RecordMeta, SqliteStore, Storage, VectorStore,
 };
@@ -106,9 +108,17 @@ pub struct Store {
     index: IndexRef,
 }
 
+#[derive(Clone)]
 enum IndexRef {
     Memory(Arc<MemoryStore>),
     Sqlite(Arc<SqliteStore>),
+    Postgres(Arc<PostgresStore>),
+}
+
+/// Whether `path` is a PostgreSQL URL rather than a file.
+fn is_postgres_url(path: &std::path::Path) -> bool {
+    path.to_str()
+        .is_some_and(|s| s.starts_with("postgresql://") || s.starts_with("postgres://"))
 }
 
 impl Store {
@@ -116,6 +126,7 @@ impl Store {
         match &self.index {
             IndexRef::Memory(m) => m,
             IndexRef::Sqlite(s) => s.index(),
+            IndexRef::Postgres(p) => p.index(),
         }
     }
 
@@ -130,7 +141,15 @@ impl Store {
 
 #[pymethods]
 impl Store {
-    /// Opens an SQLite store; creates it when `model_id` and `dim` are given.
+    /// Opens an SQLite store, or a PostgreSQL one when `path` is a URL
+    /// (`postgresql://user:password@host:port/database`); creates it when
+    /// `model_id` and `dim` are given.
+    ///
+    /// A PostgreSQL store is shared by every process that opens the same
+    /// database and `table`: each keeps its own in-memory index, follows the
+    /// others' writes (LISTEN/NOTIFY, then catch-up), and sees its own
+    /// writes at once. `pool_size` connections are kept for writes;
+    /// `connect_timeout` (seconds) bounds every wait for one.
     ///
     /// `storage` ("f32" or "f16": half the memory), `compressed_scan` (an
     /// i8 first pass of exact single-query scans) and `hnsw` (an
@@ -139,7 +158,7 @@ impl Store {
     /// beside the file (`<path>.hnsw`, `<path>.hnsw.keys`) on `flush` and
     /// close, and loaded on open when it matches the file, else rebuilt.
     #[staticmethod]
-    #[pyo3(signature = (path, model_id=None, dim=None, *, storage="f32", compressed_scan=true, hnsw=None))]
+    #[pyo3(signature = (path, model_id=None, dim=None, *, storage="f32", compressed_scan=true, hnsw=None, table="voiceprints", pool_size=4, connect_timeout=5.0))]
     #[allow(clippy::too_many_arguments)]
     fn open(
         py: Python<'_>,
@@ -149,8 +168,42 @@ impl Store {
         storage: &str,
         compressed_scan: bool,
         hnsw: Option<PyRef<'_, HnswOptions>>,
+        table: &str,
+        pool_size: u32,
+        connect_timeout: f64,
     ) -> PyResult<Self> {
         let options = index_options(storage, compressed_scan, hnsw.as_deref())?;
+        if is_postgres_url(&path) {
+            if !(connect_timeout.is_finite() && connect_timeout > 0.0) {
+                return Err(InvalidArgumentError::new_err(
+                    "connect_timeout must be a positive number of seconds",
+                ));
+            }
+            let url = path.to_string_lossy().into_owned();
+            let pg = PostgresOptions {
+                table: table.to_string(),
+                pool_size,
+                connect_timeout: std::time::Duration::from_secs_f64(connect_timeout),
+                ..Default::default()
+            };
+            let store = py
+                .detach(|| match (model_id, dim) {
+                    (Some(m), Some(d)) => {
+                        PostgresStore::create_or_open_with(&url, &m, d, &pg, options).map(Some)
+                    }
+                    (None, None) => PostgresStore::open_with(&url, &pg, options).map(Some),
+                    _ => Ok(None),
+                })
+                .py()?
+                .ok_or_else(|| {
+                    InvalidArgumentError::new_err("give both model_id and dim, or neither")
+                })?;
+            let store = Arc::new(store);
+            return Ok(Store {
+                inner: store.clone(),
+                index: IndexRef::Postgres(store),
+            });
+        }
         let store = py
             .detach(|| match (model_id, dim) {
                 (Some(m), Some(d)) => {
@@ -325,15 +378,26 @@ impl Store {
     /// Rebuilds the HNSW index from the records now (after a failure, or
     /// to compact one that has seen many removals).
     fn rebuild_hnsw(&self, py: Python<'_>) -> PyResult<()> {
-        let index = match &self.index {
-            IndexRef::Memory(m) => IndexRef::Memory(m.clone()),
-            IndexRef::Sqlite(s) => IndexRef::Sqlite(s.clone()),
-        };
+        let index = self.index.clone();
         py.detach(move || match &index {
             IndexRef::Memory(m) => m.rebuild_hnsw(),
             IndexRef::Sqlite(s) => s.index().rebuild_hnsw(),
+            IndexRef::Postgres(p) => p.index().rebuild_hnsw(),
         })
         .py()
+    }
+
+    /// A shared (PostgreSQL) store: catches up now with every write
+    /// committed on any node, so reads after it see them. Other stores:
+    /// nothing to do.
+    fn sync_now(&self, py: Python<'_>) -> PyResult<()> {
+        match &self.index {
+            IndexRef::Postgres(p) => {
+                let p = p.clone();
+                py.detach(move || p.sync_now()).py()
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Bytes of memory held for the vectors (the rows, and the i8 copy of

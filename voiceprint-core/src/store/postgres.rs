@@ -619,11 +619,13 @@ fn migrate(
             .map_err(err)?;
             (SCHEMA_VERSION, model.to_string(), dim)
         }
-        (None, None) => return Err(Error::Store {
-            detail: format!(
+        (None, None) => {
+            return Err(Error::Store {
+                detail: format!(
                 "{store}: no voiceprint store here; create it by giving a model id and dimension"
             ),
-        }),
+            })
+        }
     };
     if version > SCHEMA_VERSION {
         return Err(Error::SchemaTooNew {
