@@ -1,7 +1,9 @@
 //! Vector stores: records of (id, unit vector, metadata) bound to one model,
 //! searched by dot product. `MemoryStore` is the exact search kernel;
-//! `SqliteStore` makes it durable in one file.
+//! `SqliteStore` makes it durable in one file, its vectors optionally
+//! encrypted at rest under a [`StoreKey`].
 
+mod encryption;
 mod graph;
 mod hnsw;
 mod memory;
@@ -12,6 +14,7 @@ mod sqlite;
 pub(crate) mod testdata;
 mod topk;
 
+pub use encryption::StoreKey;
 pub use hnsw::{HnswOptions, HnswQuantization};
 pub use memory::MemoryStore;
 pub use record::{validate_id, Match, Record, RecordMeta, Status};
