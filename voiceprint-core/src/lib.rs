@@ -64,5 +64,5 @@ pub use image::{ImageInput, ImageLimits, RgbImage};
 pub use runtime::{ExecutionProvider, RuntimeConfig};
 pub use store::{
     HnswOptions, HnswQuantization, HnswState, IndexOptions, Match, MemoryStore, Record, RecordMeta,
-    SqliteStore, Status, Storage, VectorStore,
+    SqliteStore, Status, Storage, StoreKey, VectorStore,
 };

@@ -1,8 +1,10 @@
 //! Vector stores: records of (id, unit vector, metadata) bound to one model,
 //! searched by dot product. `MemoryStore` is the exact search kernel;
 //! `SqliteStore` makes it durable in one file; `PostgresStore` (feature
-//! `postgres`) shares it between processes through one database.
+//! `postgres`) shares it between processes through one database. Durable
+//! stores can encrypt their vectors at rest under a [`StoreKey`].
 
+mod encryption;
 mod graph;
 mod hnsw;
 mod memory;
@@ -15,6 +17,7 @@ mod sqlite;
 pub(crate) mod testdata;
 mod topk;
 
+pub use encryption::StoreKey;
 pub use hnsw::{HnswOptions, HnswQuantization};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]

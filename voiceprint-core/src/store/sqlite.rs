@@ -1,9 +1,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use parking_lot::Mutex;
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use parking_lot::{Mutex, RwLock};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
+use super::encryption::{Cipher, StoreKey};
+use super::graph::Graph;
 use super::{IndexOptions, Match, MemoryStore, Record, RecordMeta, Status, VectorStore};
 use crate::{Error, Result};
 
@@ -29,6 +31,15 @@ const SCHEMA_VERSION: i64 = 1;
 /// model is refused. Thread-safe like [`MemoryStore`]; writes are
 /// serialised on the connection.
 ///
+/// Opened with a [`StoreKey`] ([`create_or_open_with_key`](Self::create_or_open_with_key)),
+/// the file keeps each vector sealed with AES-256-GCM, bound to its model
+/// and id (see [`rekey`](Self::rekey) to encrypt, rotate or decrypt a store
+/// in place). What is protected is the vectors in the file: ids, labels,
+/// status and times stay in plain text there, and the vectors are plain in
+/// this process's memory, where the search kernel needs them. An encrypted
+/// store never saves its HNSW graph beside the file (the graph holds the
+/// vectors), so with HNSW on each open rebuilds it.
+///
 /// ```no_run
 /// use voiceprint_core::store::{SqliteStore, VectorStore};
 /// let store = SqliteStore::create_or_open("speakers.db", "ge2e-resemblyzer", 256)?;
@@ -40,6 +51,10 @@ pub struct SqliteStore {
     path: PathBuf,
     conn: Mutex<Connection>,
     index: MemoryStore,
+    /// The unlocked key of an encrypted store. Used and swapped only with
+    /// `conn` locked (lock order: `conn`, then this), so no write can seal
+    /// under a key that a concurrent rekey has just replaced.
+    cipher: RwLock<Option<Cipher>>,
     /// Bumped by every write transaction (kept in the meta table), so a
     /// graph saved beside the file can tell whether it is current.
     generation: AtomicU64,
@@ -61,6 +76,34 @@ fn store_err(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
+fn mismatch(path: &Path, detail: &str) -> Error {
+    Error::EncryptionMismatch {
+        store: path.display().to_string(),
+        detail: detail.to_string(),
+    }
+}
+
+/// The meta row holding an encrypted store's header ([`Cipher::create`]).
+const ENCRYPTION_KEY: &str = "encryption";
+
+/// Removes a graph saved beside the store: it holds the vectors in plain
+/// text, which an encrypted store must not leave on disk. A failure is only
+/// logged: the graph is stale for the store's generation either way.
+fn remove_saved_graph(store: &Path) {
+    let (graph, keys) = Graph::paths(store);
+    for file in [keys, graph] {
+        match std::fs::remove_file(&file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                tracing::warn!(
+                    "cannot remove {} (it holds vectors in plain text): {e}",
+                    file.display()
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
 impl SqliteStore {
     /// Opens `path`, creating it for `model_id` / `dim` when it does not exist.
     /// An existing file must have been made for the same model and dimension.
@@ -76,6 +119,21 @@ impl SqliteStore {
         dim: usize,
         options: IndexOptions,
     ) -> Result<Self> {
+        Self::create_or_open_with_key(path, model_id, dim, options, None)
+    }
+
+    /// [`create_or_open_with`](Self::create_or_open_with) for a store
+    /// encrypted at rest: a new file made with `Some(key)` seals its vectors
+    /// under it; an existing one must be opened with the key it has
+    /// ([`Error::WrongKey`] otherwise), and an encrypted store without one,
+    /// or a plain store with one, gives [`Error::EncryptionMismatch`].
+    pub fn create_or_open_with_key(
+        path: impl AsRef<Path>,
+        model_id: &str,
+        dim: usize,
+        options: IndexOptions,
+        key: Option<&StoreKey>,
+    ) -> Result<Self> {
         let path = path.as_ref();
         if model_id.trim().is_empty() || dim == 0 {
             return Err(Error::invalid_argument(
@@ -84,8 +142,14 @@ impl SqliteStore {
             ));
         }
         let conn = Self::connect(path, true)?;
-        let tx_result = (|| -> rusqlite::Result<()> {
-            conn.execute_batch(
+        // One immediate transaction: whether the store is new and its
+        // encryption header are decided together, even with another
+        // process creating the same file.
+        let created = (|| -> Result<Option<Cipher>> {
+            let sql = |e| store_err(path, e);
+            let tx = rusqlite::Transaction::new_unchecked(&conn, TransactionBehavior::Immediate)
+                .map_err(sql)?;
+            tx.execute_batch(
                 "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                  CREATE TABLE IF NOT EXISTS records (
                      id TEXT PRIMARY KEY,
@@ -96,7 +160,13 @@ impl SqliteStore {
                      enrollment_count INTEGER NOT NULL,
                      labels TEXT NOT NULL
                  );",
-            )?;
+            )
+            .map_err(sql)?;
+            let fresh = tx
+                .query_row("SELECT 1 FROM meta WHERE key = 'model_id'", [], |_| Ok(()))
+                .optional()
+                .map_err(sql)?
+                .is_none();
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_millis() as i64)
@@ -107,15 +177,28 @@ impl SqliteStore {
                 ("dim", dim.to_string()),
                 ("created_at_ms", now.to_string()),
             ] {
-                conn.execute(
+                tx.execute(
                     "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)",
                     params![k, v],
-                )?;
+                )
+                .map_err(sql)?;
             }
-            Ok(())
-        })();
-        tx_result.map_err(|e| store_err(path, e))?;
-        let store = Self::load(path, conn, options)?;
+            let created = match key {
+                Some(key) if fresh => {
+                    let (cipher, header) = Cipher::create(key, model_id)?;
+                    tx.execute(
+                        "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                        params![ENCRYPTION_KEY, header],
+                    )
+                    .map_err(sql)?;
+                    Some(cipher)
+                }
+                _ => None,
+            };
+            tx.commit().map_err(sql)?;
+            Ok(created)
+        })()?;
+        let store = Self::load(path, conn, options, key, created)?;
         if store.index.model_id() != model_id {
             return Err(Error::ModelMismatch {
                 store: store.index.model_id().to_string(),
@@ -138,6 +221,18 @@ impl SqliteStore {
 
     /// [`open`](Self::open) with storage and index options.
     pub fn open_with(path: impl AsRef<Path>, options: IndexOptions) -> Result<Self> {
+        Self::open_with_key(path, options, None)
+    }
+
+    /// [`open_with`](Self::open_with) for a store that may be encrypted:
+    /// `key` must be its key ([`Error::WrongKey`] otherwise, before any
+    /// record is read), `None` for a plain store
+    /// ([`Error::EncryptionMismatch`] when it does not fit).
+    pub fn open_with_key(
+        path: impl AsRef<Path>,
+        options: IndexOptions,
+        key: Option<&StoreKey>,
+    ) -> Result<Self> {
         let path = path.as_ref();
         if !path.is_file() {
             return Err(Error::io(
@@ -146,7 +241,7 @@ impl SqliteStore {
             ));
         }
         let conn = Self::connect(path, false)?;
-        Self::load(path, conn, options)
+        Self::load(path, conn, options, key, None)
     }
 
     /// The file.
@@ -157,6 +252,154 @@ impl SqliteStore {
     /// The in-memory index the store searches (its options, its memory).
     pub fn index(&self) -> &MemoryStore {
         &self.index
+    }
+
+    /// Whether the file keeps its vectors encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        self.cipher.read().is_some()
+    }
+
+    /// Re-encrypts every record in one transaction: `Some` to `Some`
+    /// rotates the key, `None` to `Some` encrypts a plain store, `Some` to
+    /// `None` decrypts it. `old` must be the store's current key
+    /// ([`Error::WrongKey`]), or `None` exactly when it is plain
+    /// ([`Error::EncryptionMismatch`]); a record that fails its check
+    /// ([`Error::CorruptRecord`]) stops the rekey with nothing changed.
+    ///
+    /// Writes wait while it runs and then use the new key. Afterwards the
+    /// file is vacuumed and its WAL emptied so no copy under the old key
+    /// (or in plain text) stays in free pages; should that clean-up fail,
+    /// the rekey still stands and a warning is logged.
+    pub fn rekey(&self, old: Option<&StoreKey>, new: Option<&StoreKey>) -> Result<()> {
+        let path = self.path.as_path();
+        let sql = |e| store_err(path, e);
+        let name = path.display().to_string();
+        let (model_id, dim) = (self.index.model_id(), self.index.dim());
+        let mut conn = self.conn.lock();
+        // The file, not the open handle, says what `old` must be.
+        let header: Option<String> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [ENCRYPTION_KEY],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)?;
+        let current =
+            match (header, old) {
+                (Some(header), Some(old)) => Some(Cipher::unlock(old, model_id, &header, &name)?),
+                (None, None) => None,
+                (Some(_), None) => {
+                    return Err(mismatch(
+                        path,
+                        "the store is encrypted: pass its current key (or passphrase) as `old`",
+                    ))
+                }
+                (None, Some(_)) => return Err(mismatch(
+                    path,
+                    "the store keeps its vectors in plain text: pass `None` as `old` to encrypt it",
+                )),
+            };
+        let (next, next_header) = match new {
+            Some(key) => {
+                let (cipher, header) = Cipher::create(key, model_id)?;
+                (Some(cipher), Some(header))
+            }
+            None => (None, None),
+        };
+        // Old bytes of rewritten cells are zeroed rather than left in the
+        // pages' free space.
+        conn.pragma_update(None, "secure_delete", "ON")
+            .map_err(sql)?;
+        let tx = conn.transaction().map_err(sql)?;
+        {
+            let ids: Vec<String> = tx
+                .prepare("SELECT id FROM records")
+                .and_then(|mut stmt| stmt.query_map([], |r| r.get(0))?.collect())
+                .map_err(sql)?;
+            let mut read = tx
+                .prepare("SELECT vector FROM records WHERE id = ?1")
+                .map_err(sql)?;
+            let mut write = tx
+                .prepare("UPDATE records SET vector = ?1 WHERE id = ?2")
+                .map_err(sql)?;
+            for id in &ids {
+                let blob: Vec<u8> = read.query_row([id], |r| r.get(0)).map_err(sql)?;
+                let vector = Self::decode_vector(current.as_ref(), path, dim, id, &blob)?;
+                let blob = Self::encode_with(next.as_ref(), id, &vector)?;
+                write.execute(params![blob, id]).map_err(sql)?;
+            }
+        }
+        match &next_header {
+            Some(header) => tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![ENCRYPTION_KEY, header],
+            ),
+            None => tx.execute("DELETE FROM meta WHERE key = ?1", [ENCRYPTION_KEY]),
+        }
+        .and_then(|_| bump_generation(&tx))
+        .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        let encrypted = next.is_some();
+        // Still under the connection lock: the next write seals with this.
+        *self.cipher.write() = next;
+        if encrypted {
+            remove_saved_graph(path);
+        }
+        if let Err(e) = conn
+            .execute_batch("VACUUM")
+            .and_then(|_| conn.pragma_update(None, "wal_checkpoint", "TRUNCATE"))
+            .and_then(|_| conn.pragma_update(None, "secure_delete", "OFF"))
+        {
+            tracing::warn!(
+                "{name} was rekeyed, but vacuuming it failed ({e}): copies under the old key may remain in its free pages until a VACUUM"
+            );
+        }
+        Ok(())
+    }
+
+    /// A vector as the file keeps it: [sealed](Cipher::seal) in an
+    /// encrypted store, else its `f32` little-endian bytes. Call with the
+    /// connection locked, so a rekey cannot swap the key in between.
+    fn encode_vector(&self, id: &str, vector: &[f32]) -> Result<Vec<u8>> {
+        Self::encode_with(self.cipher.read().as_ref(), id, vector)
+    }
+
+    fn encode_with(cipher: Option<&Cipher>, id: &str, vector: &[f32]) -> Result<Vec<u8>> {
+        match cipher {
+            Some(cipher) => cipher.seal(id, vector),
+            None => Ok(vector.iter().flat_map(|x| x.to_le_bytes()).collect()),
+        }
+    }
+
+    /// The inverse of [`encode_vector`](Self::encode_vector) for a record
+    /// of `dim` values.
+    fn decode_vector(
+        cipher: Option<&Cipher>,
+        path: &Path,
+        dim: usize,
+        id: &str,
+        blob: &[u8],
+    ) -> Result<Vec<f32>> {
+        if let Some(cipher) = cipher {
+            return cipher.open(id, blob, dim, &path.display().to_string());
+        }
+        if blob.len() != dim * 4 {
+            return Err(store_err(
+                path,
+                format!(
+                    "record `{id}` has {} bytes of vector, expected {}",
+                    blob.len(),
+                    dim * 4
+                ),
+            ));
+        }
+        Ok(blob
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect())
     }
 
     fn connect(path: &Path, create: bool) -> Result<Connection> {
@@ -182,7 +425,15 @@ impl SqliteStore {
         Ok(conn)
     }
 
-    fn load(path: &Path, conn: Connection, options: IndexOptions) -> Result<Self> {
+    /// Reads a store whole. `created` is the cipher of a store made just now
+    /// with `key` (its header was written in the same transaction).
+    fn load(
+        path: &Path,
+        conn: Connection,
+        options: IndexOptions,
+        key: Option<&StoreKey>,
+        created: Option<Cipher>,
+    ) -> Result<Self> {
         let get = |key: &str| -> Result<String> {
             conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
                 r.get::<_, String>(0)
@@ -216,6 +467,33 @@ impl SqliteStore {
             .map_err(|e| store_err(path, e))?
             .map_or(Ok(0), |v| v.parse::<u64>())
             .map_err(|e| store_err(path, format!("bad generation: {e}")))?;
+        let header: Option<String> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [ENCRYPTION_KEY],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| store_err(path, e))?;
+        // The key is checked before any record is decoded.
+        let cipher = match (created, header, key) {
+            (Some(cipher), _, _) => Some(cipher),
+            (None, Some(header), Some(key)) => Some(Cipher::unlock(
+                key,
+                &model_id,
+                &header,
+                &path.display().to_string(),
+            )?),
+            (None, None, None) => None,
+            (None, Some(_), None) => return Err(mismatch(
+                path,
+                "the store is encrypted: open it with its key or passphrase (`open_with_key`, `create_or_open_with_key`)",
+            )),
+            (None, None, Some(_)) => return Err(mismatch(
+                path,
+                "the store keeps its vectors in plain text, yet a key was given: open it without a key, or encrypt it first with `rekey(None, Some(key))`",
+            )),
+        };
         let mut index = MemoryStore::with_options(model_id, dim, options)?;
         index.defer_graph(true);
         {
@@ -239,20 +517,7 @@ impl SqliteStore {
             for row in rows {
                 let (id, blob, status, created, updated, count, labels) =
                     row.map_err(|e| store_err(path, e))?;
-                if blob.len() != dim * 4 {
-                    return Err(store_err(
-                        path,
-                        format!(
-                            "record `{id}` has {} bytes of vector, expected {}",
-                            blob.len(),
-                            dim * 4
-                        ),
-                    ));
-                }
-                let vector = blob
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .collect();
+                let vector = Self::decode_vector(cipher.as_ref(), path, dim, &id, &blob)?;
                 let labels = serde_json::from_str(&labels)
                     .map_err(|e| store_err(path, format!("record `{id}` has bad labels: {e}")))?;
                 if loaded.len() == LOAD_CHUNK {
@@ -279,11 +544,17 @@ impl SqliteStore {
             // no chunk repeats one).
             index.upsert_batch(loaded)?;
         }
+        if cipher.is_some() {
+            // A graph left from the store's plain days (or planted) is
+            // neither kept on disk nor trusted: attach rebuilds it.
+            remove_saved_graph(path);
+        }
         index.attach_graph(path, generation);
         Ok(SqliteStore {
             path: path.to_path_buf(),
             conn: Mutex::new(conn),
             index,
+            cipher: RwLock::new(cipher),
             generation: AtomicU64::new(generation),
         })
     }
@@ -293,7 +564,9 @@ impl SqliteStore {
     /// writes in the same order.
     fn upsert_locked(&self, conn: &mut Connection, record: Record) -> Result<()> {
         self.index.check(&record)?;
-        let blob: Vec<u8> = record.vector.iter().flat_map(|x| x.to_le_bytes()).collect();
+        // Sealed with the connection lock held, so a rekey cannot change
+        // the key between sealing and writing.
+        let blob = self.encode_vector(&record.id, &record.vector)?;
         let labels = serde_json::to_string(&record.meta.labels)
             .map_err(|e| Error::invalid_argument("labels", e.to_string()))?;
         let tx = conn.transaction().map_err(|e| store_err(&self.path, e))?;
@@ -373,10 +646,8 @@ impl VectorStore for SqliteStore {
             let mut stmt = tx
                 .prepare_cached(UPSERT_SQL)
                 .map_err(|e| store_err(&self.path, e))?;
-            let mut blob = Vec::with_capacity(self.index.dim() * 4);
             for record in &records {
-                blob.clear();
-                blob.extend(record.vector.iter().flat_map(|x| x.to_le_bytes()));
+                let blob = self.encode_vector(&record.id, &record.vector)?;
                 let labels = serde_json::to_string(&record.meta.labels)
                     .map_err(|e| Error::invalid_argument("labels", e.to_string()))?;
                 stmt.execute(params![
@@ -441,11 +712,16 @@ impl VectorStore for SqliteStore {
     }
 
     /// Checkpoints the WAL into the file and saves the HNSW graph beside
-    /// it (`<file>.hnsw` and `<file>.hnsw.keys`) when it changed.
+    /// it (`<file>.hnsw` and `<file>.hnsw.keys`) when it changed, unless
+    /// the store is encrypted.
     fn flush(&self) -> Result<()> {
         let conn = self.conn.lock();
         conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
             .map_err(|e| store_err(&self.path, e))?;
+        if self.is_encrypted() {
+            // The graph file would hold the vectors in plain text.
+            return Ok(());
+        }
         // Under the connection lock: no write can slip between the
         // generation read and the save.
         self.index
@@ -458,6 +734,9 @@ impl Drop for SqliteStore {
     /// rebuilding; a failure only costs that rebuild.
     fn drop(&mut self) {
         let _conn = self.conn.lock();
+        if self.is_encrypted() {
+            return;
+        }
         if let Err(e) = self
             .index
             .save_graph(&self.path, self.generation.load(Ordering::SeqCst))
@@ -748,5 +1027,409 @@ mod tests {
             }
         });
         assert_eq!(s.len(), 51);
+    }
+
+    fn key(byte: u8) -> StoreKey {
+        StoreKey::from_bytes(&[byte; 32]).unwrap()
+    }
+
+    fn open_keyed(path: &Path, key: Option<&StoreKey>) -> Result<SqliteStore> {
+        SqliteStore::open_with_key(path, IndexOptions::default(), key)
+    }
+
+    fn create_keyed(path: &Path, dim: usize, key: Option<&StoreKey>) -> SqliteStore {
+        SqliteStore::create_or_open_with_key(path, "m", dim, IndexOptions::default(), key).unwrap()
+    }
+
+    /// The store file's bytes, then its WAL's when there is one.
+    fn file_bytes(path: &Path) -> Vec<u8> {
+        let mut bytes = std::fs::read(path).unwrap();
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        if let Ok(more) = std::fs::read(PathBuf::from(wal)) {
+            bytes.extend(more);
+        }
+        bytes
+    }
+
+    /// How many of the records' vectors show their first 16 bytes (four
+    /// `f32` little endian) somewhere in `bytes`.
+    fn plaintext_vectors_in(bytes: &[u8], records: &[Record]) -> usize {
+        let prefixes: std::collections::HashSet<Vec<u8>> = records
+            .iter()
+            .map(|r| r.vector[..4].iter().flat_map(|x| x.to_le_bytes()).collect())
+            .collect();
+        let found: std::collections::HashSet<&[u8]> = bytes
+            .windows(16)
+            .filter(|w| prefixes.contains(*w))
+            .collect();
+        found.len()
+    }
+
+    fn blob_of(path: &Path, id: &str) -> Vec<u8> {
+        Connection::open(path)
+            .unwrap()
+            .query_row("SELECT vector FROM records WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    }
+
+    fn set_blob(path: &Path, id: &str, blob: &[u8]) {
+        Connection::open(path)
+            .unwrap()
+            .execute(
+                "UPDATE records SET vector = ?1 WHERE id = ?2",
+                params![blob, id],
+            )
+            .unwrap();
+    }
+
+    fn all_records(store: &SqliteStore) -> Vec<Record> {
+        store
+            .list()
+            .unwrap()
+            .iter()
+            .map(|id| store.get(id).unwrap().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn an_encrypted_store_answers_like_a_plain_one_across_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let (plain_path, sealed_path) = (dir.path().join("p.db"), dir.path().join("e.db"));
+        let dim = 16;
+        let records = random_records(300, dim, 3);
+        let queries: Vec<f32> = random_records(5, dim, 9)
+            .into_iter()
+            .flat_map(|r| r.vector)
+            .collect();
+        for (path, k) in [(&plain_path, None), (&sealed_path, Some(key(1)))] {
+            let store = create_keyed(path, dim, k.as_ref());
+            assert_eq!(store.is_encrypted(), k.is_some());
+            store.upsert_batch(records[..250].to_vec()).unwrap();
+            for r in &records[250..] {
+                store.upsert(r.clone()).unwrap();
+            }
+            store
+                .upsert(rec(&records[0].id, records[1].vector.clone()))
+                .unwrap();
+            store.set_status(&records[2].id, Status::Disabled).unwrap();
+            assert!(store.remove(&records[3].id).unwrap());
+        }
+        let plain = SqliteStore::open(&plain_path).unwrap();
+        let sealed = open_keyed(&sealed_path, Some(&key(1))).unwrap();
+        assert!(sealed.is_encrypted() && !plain.is_encrypted());
+        assert_eq!(sealed.len(), 299);
+        assert_eq!(
+            sealed.search_batch(&queries, 10, None).unwrap(),
+            plain.search_batch(&queries, 10, None).unwrap()
+        );
+        assert_eq!(all_records(&sealed), all_records(&plain));
+        drop(sealed);
+        // create_or_open with the key opens it as it is.
+        let again = create_keyed(&sealed_path, dim, Some(&key(1)));
+        assert_eq!(all_records(&again), all_records(&plain));
+    }
+
+    /// The point of encryption at rest: no vector is readable in the file
+    /// or its WAL, nor in a graph beside them; the same check finds every
+    /// vector of a plain store.
+    #[test]
+    fn an_encrypted_file_holds_no_vector_in_plain_text() {
+        use super::super::HnswOptions;
+        let dir = tempfile::tempdir().unwrap();
+        let dim = 32;
+        let records = random_records(200, dim, 5);
+        let options = IndexOptions {
+            hnsw: Some(HnswOptions {
+                min_records: 100,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        for encrypted in [true, false] {
+            let path = dir.path().join(format!("{encrypted}.db"));
+            let k = encrypted.then(|| key(1));
+            let store =
+                SqliteStore::create_or_open_with_key(&path, "m", dim, options.clone(), k.as_ref())
+                    .unwrap();
+            store.upsert_batch(records[..150].to_vec()).unwrap();
+            for r in &records[150..] {
+                store.upsert(r.clone()).unwrap();
+            }
+            // Before the checkpoint the new pages are in the WAL.
+            let in_wal = plaintext_vectors_in(&file_bytes(&path), &records);
+            store.flush().unwrap();
+            drop(store);
+            let at_rest = plaintext_vectors_in(&file_bytes(&path), &records);
+            let (graph, keys) = Graph::paths(&path);
+            if encrypted {
+                assert_eq!((in_wal, at_rest), (0, 0));
+                assert!(!graph.exists() && !keys.exists());
+            } else {
+                assert_eq!((in_wal, at_rest), (200, 200));
+                assert!(graph.is_file() && keys.is_file());
+            }
+        }
+    }
+
+    #[test]
+    fn wrong_missing_or_extra_keys_are_refused_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let (sealed, plain) = (dir.path().join("e.db"), dir.path().join("p.db"));
+        create_keyed(&sealed, 3, Some(&key(1)))
+            .upsert(rec("a", vec![1.0, 0.0, 0.0]))
+            .unwrap();
+        create_keyed(&plain, 3, None)
+            .upsert(rec("a", vec![1.0, 0.0, 0.0]))
+            .unwrap();
+        // The key is checked before the records: even with a damaged one.
+        let mut blob = blob_of(&sealed, "a");
+        blob[20] ^= 1;
+        set_blob(&sealed, "a", &blob);
+        let wrong = open_keyed(&sealed, Some(&key(2))).unwrap_err();
+        assert!(
+            matches!(&wrong, Error::WrongKey { store } if store.ends_with("e.db")),
+            "{wrong}"
+        );
+        assert!(matches!(
+            SqliteStore::create_or_open_with_key(
+                &sealed,
+                "m",
+                3,
+                IndexOptions::default(),
+                Some(&key(2))
+            ),
+            Err(Error::WrongKey { .. })
+        ));
+        for err in [
+            SqliteStore::open(&sealed).unwrap_err(),
+            SqliteStore::create_or_open(&sealed, "m", 3).unwrap_err(),
+        ] {
+            assert!(matches!(err, Error::EncryptionMismatch { .. }), "{err}");
+            assert!(err.to_string().contains("open it with its key"), "{err}");
+        }
+        for err in [
+            open_keyed(&plain, Some(&key(1))).unwrap_err(),
+            SqliteStore::create_or_open_with_key(
+                &plain,
+                "m",
+                3,
+                IndexOptions::default(),
+                Some(&key(1)),
+            )
+            .unwrap_err(),
+        ] {
+            assert!(matches!(err, Error::EncryptionMismatch { .. }), "{err}");
+            assert!(err.to_string().contains("without a key"), "{err}");
+        }
+        // Refusing a key left the plain store plain.
+        assert!(!SqliteStore::open(&plain).unwrap().is_encrypted());
+    }
+
+    #[test]
+    fn a_tampered_or_moved_blob_is_a_corrupt_record_naming_its_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.db");
+        {
+            let store = create_keyed(&path, 3, Some(&key(1)));
+            store.upsert(rec("a", vec![1.0, 0.0, 0.0])).unwrap();
+            store.upsert(rec("b", vec![0.0, 1.0, 0.0])).unwrap();
+            store.upsert(rec("c", vec![0.0, 0.0, 1.0])).unwrap();
+        }
+        let corrupt_id = |path: &Path| match open_keyed(path, Some(&key(1))) {
+            Err(Error::CorruptRecord { id, .. }) => id,
+            other => panic!("{other:?}"),
+        };
+        let b = blob_of(&path, "b");
+        let mut flipped = b.clone();
+        flipped[b.len() / 2] ^= 0x80;
+        set_blob(&path, "b", &flipped);
+        assert_eq!(corrupt_id(&path), "b");
+        set_blob(&path, "b", &b);
+        assert_eq!(open_keyed(&path, Some(&key(1))).unwrap().len(), 3);
+        // A valid blob, but sealed for another id.
+        set_blob(&path, "c", &blob_of(&path, "a"));
+        assert_eq!(corrupt_id(&path), "c");
+        let err = open_keyed(&path, Some(&key(1))).unwrap_err();
+        assert!(err.to_string().contains("record `c`"), "{err}");
+    }
+
+    #[test]
+    fn rekey_encrypts_rotates_and_decrypts_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let records = random_records(100, 8, 11);
+        let store = create_keyed(&path, 8, None);
+        store.upsert_batch(records.clone()).unwrap();
+        let before = all_records(&store);
+        assert_eq!(plaintext_vectors_in(&file_bytes(&path), &records), 100);
+
+        // None -> Some: and no plain copy is left in free pages or the WAL.
+        store.rekey(None, Some(&key(1))).unwrap();
+        assert!(store.is_encrypted());
+        drop(store);
+        assert_eq!(plaintext_vectors_in(&file_bytes(&path), &records), 0);
+        assert!(matches!(
+            SqliteStore::open(&path),
+            Err(Error::EncryptionMismatch { .. })
+        ));
+        let store = open_keyed(&path, Some(&key(1))).unwrap();
+        assert_eq!(all_records(&store), before);
+
+        // Some -> Some; writes afterwards seal under the new key.
+        store.rekey(Some(&key(1)), Some(&key(2))).unwrap();
+        store
+            .upsert(rec("late", records[0].vector.clone()))
+            .unwrap();
+        drop(store);
+        assert!(matches!(
+            open_keyed(&path, Some(&key(1))),
+            Err(Error::WrongKey { .. })
+        ));
+        let store = open_keyed(&path, Some(&key(2))).unwrap();
+        assert_eq!(
+            store.get("late").unwrap().unwrap().vector,
+            records[0].vector
+        );
+        assert!(store.remove("late").unwrap());
+        assert_eq!(all_records(&store), before);
+
+        // Some -> None.
+        store.rekey(Some(&key(2)), None).unwrap();
+        assert!(!store.is_encrypted());
+        store
+            .upsert(rec("late", records[1].vector.clone()))
+            .unwrap();
+        drop(store);
+        assert!(matches!(
+            open_keyed(&path, Some(&key(2))),
+            Err(Error::EncryptionMismatch { .. })
+        ));
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(
+            store.get("late").unwrap().unwrap().vector,
+            records[1].vector
+        );
+        assert_eq!(plaintext_vectors_in(&file_bytes(&path), &records), 100);
+    }
+
+    #[test]
+    fn rekey_with_the_wrong_old_key_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (sealed, plain) = (dir.path().join("e.db"), dir.path().join("p.db"));
+        let header = |path: &Path| -> Option<String> {
+            Connection::open(path)
+                .unwrap()
+                .query_row("SELECT value FROM meta WHERE key = 'encryption'", [], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .unwrap()
+        };
+        let store = create_keyed(&sealed, 3, Some(&key(1)));
+        store.upsert(rec("a", vec![1.0, 0.0, 0.0])).unwrap();
+        store.upsert(rec("b", vec![0.0, 1.0, 0.0])).unwrap();
+        let (first_header, first_blob) = (header(&sealed), blob_of(&sealed, "a"));
+        assert!(matches!(
+            store.rekey(Some(&key(2)), Some(&key(3))),
+            Err(Error::WrongKey { .. })
+        ));
+        for old in [None, Some(key(9))] {
+            let err = store.rekey(None, old.as_ref()).unwrap_err();
+            assert!(matches!(err, Error::EncryptionMismatch { .. }), "{err}");
+        }
+        // A record failing its check stops the rekey before anything changes.
+        let mut bad = blob_of(&sealed, "b");
+        bad[13] ^= 1;
+        set_blob(&sealed, "b", &bad);
+        assert!(matches!(
+            store.rekey(Some(&key(1)), Some(&key(3))),
+            Err(Error::CorruptRecord { id, .. }) if id == "b"
+        ));
+        assert_eq!(
+            (header(&sealed), blob_of(&sealed, "a")),
+            (first_header, first_blob)
+        );
+        assert!(store.is_encrypted());
+        // The store still writes under its key.
+        store.upsert(rec("b", vec![0.0, 0.6, 0.8])).unwrap();
+        drop(store);
+        assert_eq!(
+            open_keyed(&sealed, Some(&key(1)))
+                .unwrap()
+                .get("b")
+                .unwrap()
+                .unwrap()
+                .vector,
+            vec![0.0, 0.6, 0.8]
+        );
+
+        let store = create_keyed(&plain, 3, None);
+        store.upsert(rec("a", vec![1.0, 0.0, 0.0])).unwrap();
+        for new in [None, Some(key(2))] {
+            let err = store.rekey(Some(&key(1)), new.as_ref()).unwrap_err();
+            assert!(matches!(err, Error::EncryptionMismatch { .. }), "{err}");
+        }
+        assert!(!store.is_encrypted() && header(&plain).is_none());
+    }
+
+    /// Writes racing a rekey wait for it and seal under the new key: none
+    /// is lost or sealed under the old one.
+    #[test]
+    fn writes_during_a_rekey_use_the_new_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let records = random_records(300, 8, 13);
+        let store = create_keyed(&path, 8, Some(&key(1)));
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                for r in &records {
+                    store.upsert(r.clone()).unwrap();
+                }
+            });
+            while store.len() < 50 {
+                std::thread::yield_now();
+            }
+            store.rekey(Some(&key(1)), Some(&key(2))).unwrap();
+        });
+        drop(store);
+        let store = open_keyed(&path, Some(&key(2))).unwrap();
+        assert_eq!(store.len(), 300);
+        assert_eq!(store.get(&records[299].id).unwrap().unwrap(), records[299]);
+    }
+
+    /// Argon2id runs on each create and open (tens of ms): a few only.
+    #[test]
+    fn a_passphrase_store_opens_with_its_passphrase_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let pass = StoreKey::passphrase("correct horse battery staple").unwrap();
+        create_keyed(&path, 3, Some(&pass))
+            .upsert(rec("a", vec![0.0, 0.6, 0.8]))
+            .unwrap();
+        let header: String = Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT value FROM meta WHERE key = 'encryption'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(
+            header.contains(";kdf=argon2id;m=19456;t=2;p=1;"),
+            "{header}"
+        );
+        let store = open_keyed(&path, Some(&pass)).unwrap();
+        assert_eq!(store.get("a").unwrap().unwrap().vector, vec![0.0, 0.6, 0.8]);
+        drop(store);
+        for wrong in [
+            StoreKey::passphrase("Correct horse battery staple").unwrap(),
+            key(1),
+        ] {
+            assert!(matches!(
+                open_keyed(&path, Some(&wrong)),
+                Err(Error::WrongKey { .. })
+            ));
+        }
     }
 }
