@@ -207,6 +207,30 @@ enum vp_status
    */
   VP_STATUS_CANCELLED = 22,
   /**
+   * An encrypted store opened with a key that is not its key.
+   */
+  VP_STATUS_WRONG_KEY = 23,
+  /**
+   * A key given for a plain store, or none for an encrypted one.
+   */
+  VP_STATUS_ENCRYPTION_MISMATCH = 24,
+  /**
+   * A stored record fails its integrity check (tampered or copied); the message names its id.
+   */
+  VP_STATUS_CORRUPT_RECORD = 25,
+  /**
+   * The database server cannot be reached (down, wrong host or port, timed out).
+   */
+  VP_STATUS_STORE_UNREACHABLE = 26,
+  /**
+   * The database server refused the login.
+   */
+  VP_STATUS_STORE_AUTH = 27,
+  /**
+   * The store was written by a newer voiceprint; upgrade this one.
+   */
+  VP_STATUS_SCHEMA_TOO_NEW = 28,
+  /**
    * A required pointer argument was NULL.
    */
   VP_STATUS_NULL_POINTER = 100,
