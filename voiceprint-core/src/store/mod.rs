@@ -206,7 +206,7 @@ pub trait VectorStore: Send + Sync {
     ///
     /// ```
     /// use voiceprint_core::store::{MemoryStore, Record, VectorStore};
-    /// let store = MemoryStore::new("m", 2);
+    /// let store = MemoryStore::new("m", 2)?;
     /// for _ in 0..3 {
     ///     store.update("a", &mut |old| {
     ///         let mut r = old.unwrap_or(Record { id: "a".into(), vector: vec![1.0, 0.0], meta: Default::default() });
