@@ -28,6 +28,7 @@ use aes_gcm::{Aes256Gcm, Key, Nonce, Tag};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use zeroize::Zeroizing;
 
+use super::record::vector_from_bytes;
 use crate::{Error, Result};
 
 /// First field of a header: the format and its version.
@@ -294,10 +295,7 @@ impl Cipher {
                         .into(),
                 )
             })?;
-        Ok(plain
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect())
+        Ok(vector_from_bytes(&plain))
     }
 }
 

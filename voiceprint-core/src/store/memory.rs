@@ -117,6 +117,16 @@ struct Rows {
 }
 
 impl Rows {
+    /// A copy of the record with this id, if any (`get` and `update`).
+    fn record(&self, id: &str, dim: usize) -> Option<Record> {
+        let mut buf = Vec::new();
+        self.slot.get(id).map(|&i| Record {
+            id: id.to_string(),
+            vector: self.vectors.row(i, dim, &mut buf).to_vec(),
+            meta: self.meta[i].clone(),
+        })
+    }
+
     fn new(dim: usize, options: &IndexOptions) -> Self {
         Rows {
             ids: Vec::new(),
@@ -415,13 +425,7 @@ impl VectorStore for MemoryStore {
     ) -> Result<Record> {
         let mut rows = self.rows.write();
         let rows = &mut *rows;
-        let mut buf = Vec::new();
-        let current = rows.slot.get(id).map(|&i| Record {
-            id: id.to_string(),
-            vector: rows.vectors.row(i, self.dim, &mut buf).to_vec(),
-            meta: rows.meta[i].clone(),
-        });
-        let record = change(current)?;
+        let record = change(rows.record(id, self.dim))?;
         super::check_updated_id(id, &record)?;
         self.check(&record)?;
         rows.put(record.clone(), self.dim);
@@ -430,13 +434,7 @@ impl VectorStore for MemoryStore {
     }
 
     fn get(&self, id: &str) -> Result<Option<Record>> {
-        let rows = self.rows.read();
-        let mut buf = Vec::new();
-        Ok(rows.slot.get(id).map(|&i| Record {
-            id: id.to_string(),
-            vector: rows.vectors.row(i, self.dim, &mut buf).to_vec(),
-            meta: rows.meta[i].clone(),
-        }))
+        Ok(self.rows.read().record(id, self.dim))
     }
 
     fn remove(&self, id: &str) -> Result<bool> {
@@ -877,17 +875,6 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn rec(id: &str, v: Vec<f32>) -> Record {
-        Record {
-            id: id.into(),
-            vector: v,
-            meta: RecordMeta {
-                enrollment_count: 1,
-                ..Default::default()
-            },
-        }
-    }
-
     #[test]
     fn refuses_bad_records_and_queries() {
         let s = MemoryStore::new("m", 3).unwrap();
@@ -1012,7 +999,7 @@ mod tests {
         }
     }
 
-    use crate::store::testdata::unit_vectors;
+    use crate::store::testdata::{rec, unit_vectors};
 
     /// A store of `n` random unit vectors of `dim`, every 997th a copy of
     /// the one before (exact ties) and every 101st disabled.

@@ -29,6 +29,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Config, NoTls, Transaction};
 use r2d2_postgres::PostgresConnectionManager;
 
+use super::record::{vector_from_bytes, vector_to_bytes};
 use super::{
     check_distinct_ids, check_updated_id, IndexOptions, Match, MemoryStore, Record, RecordMeta,
     Status, VectorStore,
@@ -356,10 +357,7 @@ fn decode_row(row: &postgres::Row, dim: usize, server: &str) -> Result<Change> {
             dim * 4
         )));
     }
-    let vector = blob
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
+    let vector = vector_from_bytes(&blob);
     let labels: String = row.get(8);
     let labels = serde_json::from_str(&labels).map_err(|e| corrupt(format!("bad labels: {e}")))?;
     let status: i16 = row.get(4);
@@ -369,11 +367,7 @@ fn decode_row(row: &postgres::Row, dim: usize, server: &str) -> Result<Change> {
             id: id.clone(),
             vector,
             meta: RecordMeta {
-                status: if status == 0 {
-                    Status::Active
-                } else {
-                    Status::Disabled
-                },
+                status: Status::from_code(status.into()),
                 created_at_ms: row.get(5),
                 updated_at_ms: row.get(6),
                 enrollment_count: u32::try_from(count).unwrap_or(0),
@@ -391,17 +385,9 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-fn encode_vector(v: &[f32]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_le_bytes()).collect()
-}
-
 fn labels_json(record: &Record) -> Result<String> {
     serde_json::to_string(&record.meta.labels)
         .map_err(|e| Error::invalid_argument("labels", e.to_string()))
-}
-
-fn status_code(s: Status) -> i16 {
-    (s == Status::Disabled) as i16
 }
 
 impl PostgresStore {
@@ -923,8 +909,8 @@ impl VectorStore for PostgresStore {
                 let seq = first + (j * CHUNK) as i64;
                 let ids: Vec<&str> = chunk.iter().map(|r| r.id.as_str()).collect();
                 let vectors: Vec<Vec<u8>> =
-                    chunk.iter().map(|r| encode_vector(&r.vector)).collect();
-                let status: Vec<i16> = chunk.iter().map(|r| status_code(r.meta.status)).collect();
+                    chunk.iter().map(|r| vector_to_bytes(&r.vector)).collect();
+                let status: Vec<i16> = chunk.iter().map(|r| r.meta.status.code()).collect();
                 let created: Vec<i64> = chunk.iter().map(|r| r.meta.created_at_ms).collect();
                 let updated: Vec<i64> = chunk.iter().map(|r| r.meta.updated_at_ms).collect();
                 let counts: Vec<i32> = chunk
@@ -980,8 +966,8 @@ impl VectorStore for PostgresStore {
                 &[
                     &record.id,
                     &seq,
-                    &encode_vector(&record.vector),
-                    &status_code(record.meta.status),
+                    &vector_to_bytes(&record.vector),
+                    &record.meta.status.code(),
                     &record.meta.created_at_ms,
                     &record.meta.updated_at_ms,
                     &count,
@@ -1039,7 +1025,7 @@ impl VectorStore for PostgresStore {
         let err = |e| pg_err(&s.server, e);
         let (seq, record) = s.write(1, |tx, seq| {
             let n = tx
-                .execute(&s.sql.set_status, &[&id, &status_code(status), &seq])
+                .execute(&s.sql.set_status, &[&id, &status.code(), &seq])
                 .map_err(err)?;
             if n == 0 {
                 return Err(Error::NotFound { id: id.to_string() });
@@ -1077,7 +1063,7 @@ impl VectorStore for PostgresStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::testdata::unit_vectors;
+    use crate::store::testdata::{rec, unit_vectors};
 
     /// The test server's URL (`scripts/pg.sh start` prints it), or `None`
     /// with a message; in CI a missing server is a failure.
@@ -1107,17 +1093,6 @@ mod tests {
             table,
             poll_interval: Duration::from_millis(500),
             ..Default::default()
-        }
-    }
-
-    fn rec(id: &str, v: Vec<f32>) -> Record {
-        Record {
-            id: id.into(),
-            vector: v,
-            meta: RecordMeta {
-                enrollment_count: 1,
-                ..Default::default()
-            },
         }
     }
 

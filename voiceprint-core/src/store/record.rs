@@ -24,6 +24,36 @@ impl Status {
     }
 }
 
+impl Status {
+    /// The integer the durable stores keep: 0 active, 1 disabled.
+    pub(crate) fn code(self) -> i16 {
+        (self == Status::Disabled) as i16
+    }
+
+    /// The inverse of [`code`](Self::code): 0 is active, anything else disabled.
+    pub(crate) fn from_code(code: i64) -> Self {
+        if code == 0 {
+            Status::Active
+        } else {
+            Status::Disabled
+        }
+    }
+}
+
+/// A vector as the durable stores keep it (before any sealing): its `f32`
+/// values, little-endian.
+pub(crate) fn vector_to_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// The inverse of [`vector_to_bytes`]; a trailing partial value is ignored
+/// (callers check the length first).
+pub(crate) fn vector_from_bytes(b: &[u8]) -> Vec<f32> {
+    b.chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
 impl std::str::FromStr for Status {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {

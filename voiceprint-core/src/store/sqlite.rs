@@ -6,6 +6,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 
 use super::encryption::{Cipher, StoreKey};
 use super::graph::Graph;
+use super::record::{vector_from_bytes, vector_to_bytes};
 use super::{IndexOptions, Match, MemoryStore, Record, RecordMeta, Status, VectorStore};
 use crate::{Error, Result};
 
@@ -370,7 +371,7 @@ impl SqliteStore {
     fn encode_with(cipher: Option<&Cipher>, id: &str, vector: &[f32]) -> Result<Vec<u8>> {
         match cipher {
             Some(cipher) => cipher.seal(id, vector),
-            None => Ok(vector.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            None => Ok(vector_to_bytes(vector)),
         }
     }
 
@@ -396,10 +397,7 @@ impl SqliteStore {
                 ),
             ));
         }
-        Ok(blob
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect())
+        Ok(vector_from_bytes(blob))
     }
 
     fn connect(path: &Path, create: bool) -> Result<Connection> {
@@ -527,11 +525,7 @@ impl SqliteStore {
                     id,
                     vector,
                     meta: RecordMeta {
-                        status: if status == 0 {
-                            Status::Active
-                        } else {
-                            Status::Disabled
-                        },
+                        status: Status::from_code(status),
                         created_at_ms: created,
                         updated_at_ms: updated,
                         enrollment_count: u32::try_from(count).unwrap_or(0),
@@ -559,34 +553,39 @@ impl SqliteStore {
         })
     }
 
-    /// One upsert with the connection lock held (`upsert` and `update`):
-    /// the lock is held across the file and index writes, so both apply
-    /// writes in the same order.
-    fn upsert_locked(&self, conn: &mut Connection, record: Record) -> Result<()> {
-        self.index.check(&record)?;
-        // Sealed with the connection lock held, so a rekey cannot change
-        // the key between sealing and writing.
-        let blob = self.encode_vector(&record.id, &record.vector)?;
-        let labels = serde_json::to_string(&record.meta.labels)
-            .map_err(|e| Error::invalid_argument("labels", e.to_string()))?;
+    /// Upserts with the connection lock held (`upsert`, `upsert_batch`
+    /// and `update`): one transaction, and the lock is held across the file
+    /// and index writes, so both apply writes in the same order. The
+    /// records must be checked and distinct.
+    fn upsert_locked(&self, conn: &mut Connection, records: Vec<Record>) -> Result<()> {
         let tx = conn.transaction().map_err(|e| store_err(&self.path, e))?;
-        tx.execute(
-            UPSERT_SQL,
-            params![
-                record.id,
-                blob,
-                (record.meta.status == Status::Disabled) as i64,
-                record.meta.created_at_ms,
-                record.meta.updated_at_ms,
-                record.meta.enrollment_count as i64,
-                labels
-            ],
-        )
-        .map_err(|e| store_err(&self.path, e))?;
+        {
+            let mut stmt = tx
+                .prepare_cached(UPSERT_SQL)
+                .map_err(|e| store_err(&self.path, e))?;
+            for record in &records {
+                // Sealed with the connection lock held, so a rekey cannot
+                // change the key between sealing and writing.
+                let blob = self.encode_vector(&record.id, &record.vector)?;
+                let labels = serde_json::to_string(&record.meta.labels)
+                    .map_err(|e| Error::invalid_argument("labels", e.to_string()))?;
+                stmt.execute(params![
+                    record.id,
+                    blob,
+                    record.meta.status.code(),
+                    record.meta.created_at_ms,
+                    record.meta.updated_at_ms,
+                    record.meta.enrollment_count as i64,
+                    labels
+                ])
+                .map_err(|e| store_err(&self.path, e))?;
+            }
+        }
         bump_generation(&tx).map_err(|e| store_err(&self.path, e))?;
         tx.commit().map_err(|e| store_err(&self.path, e))?;
         self.generation.fetch_add(1, Ordering::SeqCst);
-        self.index.upsert(record)
+        // Checked before, so the index takes the batch whole.
+        self.index.upsert_batch(records)
     }
 
     fn write<T>(
@@ -618,7 +617,8 @@ impl VectorStore for SqliteStore {
     }
 
     fn upsert(&self, record: Record) -> Result<()> {
-        self.upsert_locked(&mut self.conn.lock(), record)
+        self.index.check(&record)?;
+        self.upsert_locked(&mut self.conn.lock(), vec![record])
     }
 
     fn update(
@@ -631,7 +631,8 @@ impl VectorStore for SqliteStore {
         let mut conn = self.conn.lock();
         let record = change(self.index.get(id)?)?;
         super::check_updated_id(id, &record)?;
-        self.upsert_locked(&mut conn, record.clone())?;
+        self.index.check(&record)?;
+        self.upsert_locked(&mut conn, vec![record.clone()])?;
         Ok(record)
     }
 
@@ -640,33 +641,7 @@ impl VectorStore for SqliteStore {
         for r in &records {
             self.index.check(r)?;
         }
-        let mut conn = self.conn.lock();
-        let tx = conn.transaction().map_err(|e| store_err(&self.path, e))?;
-        {
-            let mut stmt = tx
-                .prepare_cached(UPSERT_SQL)
-                .map_err(|e| store_err(&self.path, e))?;
-            for record in &records {
-                let blob = self.encode_vector(&record.id, &record.vector)?;
-                let labels = serde_json::to_string(&record.meta.labels)
-                    .map_err(|e| Error::invalid_argument("labels", e.to_string()))?;
-                stmt.execute(params![
-                    record.id,
-                    blob,
-                    (record.meta.status == Status::Disabled) as i64,
-                    record.meta.created_at_ms,
-                    record.meta.updated_at_ms,
-                    record.meta.enrollment_count as i64,
-                    labels
-                ])
-                .map_err(|e| store_err(&self.path, e))?;
-            }
-        }
-        bump_generation(&tx).map_err(|e| store_err(&self.path, e))?;
-        tx.commit().map_err(|e| store_err(&self.path, e))?;
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        // Checked above, so the index takes the batch whole.
-        self.index.upsert_batch(records)
+        self.upsert_locked(&mut self.conn.lock(), records)
     }
 
     fn get(&self, id: &str) -> Result<Option<Record>> {
@@ -692,7 +667,7 @@ impl VectorStore for SqliteStore {
         self.write(|tx| {
             tx.execute(
                 "UPDATE records SET status = ?1 WHERE id = ?2",
-                params![(status == Status::Disabled) as i64, id],
+                params![status.code(), id],
             )
         })?;
         self.index.set_status(id, status)

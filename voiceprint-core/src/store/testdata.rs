@@ -1,4 +1,18 @@
-//! Deterministic test vectors shared by the store tests.
+//! Deterministic test vectors and records shared by the store tests.
+
+use super::{Record, RecordMeta};
+
+/// An active record of one enrolment.
+pub(crate) fn rec(id: &str, v: Vec<f32>) -> Record {
+    Record {
+        id: id.into(),
+        vector: v,
+        meta: RecordMeta {
+            enrollment_count: 1,
+            ..Default::default()
+        },
+    }
+}
 
 /// `n` pseudo-random unit vectors of `dim` (xorshift from `seed`; no
 /// extra dependency).
